@@ -1,6 +1,7 @@
 #include "degrade/codec/round_trip.h"
 
 extern "C" {
+#include <libavutil/cpu.h>
 #include <libavutil/mem.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
@@ -49,6 +50,37 @@ int quality_lambda(const EncoderSetup& s) {
   return static_cast<int>(std::lround(s.qscale * FF_QP2LAMBDA));
 }
 
+// x264's CPU capability names (x264_cpu_names) for what this CPU has, AVX-512 left out. x264's
+// AVX-512 kernels give run-to-run different bitstreams for identical input on small frames (a
+// 32x24 3-frame clip: 8 runs in 100 with another I-frame QP; none with asm=0 or up to AVX2,
+// which give identical bytes; tests/degrade/codec_test.cpp keeps that clip). Its other kernels are
+// checked bit-exact against the C code by x264's checkasm, so leaving AVX-512 out keeps the bytes
+// the same on every x86 machine.
+std::string x264_cpu_list() {
+  const int f = av_get_cpu_flags();
+  std::string list;
+  auto add = [&](int flag, const char* name) {
+    if (f & flag) list += (list.empty() ? "" : ",") + std::string(name);
+  };
+#if defined(__x86_64__) || defined(__i386__)
+  add(AV_CPU_FLAG_MMXEXT, "MMX2");
+  add(AV_CPU_FLAG_SSE, "SSE");
+  add(AV_CPU_FLAG_SSE2, (f & AV_CPU_FLAG_SSE2SLOW) ? "SSE2Slow" : "SSE2Fast");
+  add(AV_CPU_FLAG_SSE3, "SSE3");
+  add(AV_CPU_FLAG_SSSE3, "SSSE3");
+  add(AV_CPU_FLAG_SSE4, "SSE4.1");
+  add(AV_CPU_FLAG_SSE42, "SSE4.2");
+  add(AV_CPU_FLAG_AVX, "AVX");
+  add(AV_CPU_FLAG_XOP, "XOP");
+  add(AV_CPU_FLAG_FMA4, "FMA4");
+  add(AV_CPU_FLAG_FMA3, "FMA3");
+  add(AV_CPU_FLAG_BMI1, "BMI1");
+  add(AV_CPU_FLAG_BMI2, "BMI2");
+  add(AV_CPU_FLAG_AVX2, "AVX2");
+#endif
+  return list;
+}
+
 CodecContextPtr open_encoder(const AVCodec* codec, const EncoderSetup& s, cv::Size size) {
   CodecContextPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) throw Error("codec: out of memory allocating " + s.encoder);
@@ -70,6 +102,12 @@ CodecContextPtr open_encoder(const AVCodec* codec, const EncoderSetup& s, cv::Si
   for (const auto& [key, value] : s.options)
     check_av(av_opt_set(ctx->priv_data, key.c_str(), value.c_str(), 0),
              "codec: " + s.encoder + " option " + key + "=" + value);
+  if (s.encoder == "libx264") {
+    const std::string cpus = x264_cpu_list();
+    if (!cpus.empty())
+      check_av(av_opt_set(ctx->priv_data, "x264-params", ("asm=" + cpus).c_str(), 0),
+               "codec: libx264 option asm=" + cpus);
+  }
   check_av(avcodec_open2(ctx.get(), codec, nullptr), "codec: opening " + s.encoder);
   return ctx;
 }
