@@ -10,24 +10,29 @@
 namespace pf::cli {
 
 void register_export(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export", "Export a Compact or SPAN model to ONNX");
+  auto* cmd = app.add_subcommand("export", "Export a Compact, SPAN or Real-CUGAN model to ONNX");
   static std::string model, output, static_size;
   static int opset = 17;
   static bool fp16 = false;
+  static double cugan_alpha = 1.0;
   cmd->add_option("-m,--model", model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("-o,--output", output, "ONNX file to write")->required();
   cmd->add_option("--opset", opset, "ONNX opset, 13..17 (default 17)");
   cmd->add_flag("--fp16", fp16, "float16 weights, input and output");
   cmd->add_option("--static", static_size,
                   "HxW: fixed input size, batch 1 (OpenCV DNN needs fixed shapes)");
+  cmd->add_option("--cugan-alpha", cugan_alpha,
+                  "Real-CUGAN strength baked into the graph (1 = as trained; metadata 'alpha')");
   cmd->footer(
       "Example: pairforge export -m 2xLiveActionV1_SPAN.safetensors -o span.onnx --fp16\n"
       "Input 'input' and output 'output' are NCHW; batch, height and width are dynamic unless\n"
-      "--static is given. SPAN is written reparameterised (one conv per Conv3XC).");
+      "--static is given. SPAN is written reparameterised (one conv per Conv3XC). Real-CUGAN\n"
+      "pads (reflect) and crops inside the graph, as pairforge upscale does.");
   cmd->callback([] {
     infer::ExportOptions o;
     o.opset = opset;
     o.fp16 = fp16;
+    o.cugan_alpha = cugan_alpha;
     o.source = std::filesystem::path(model).filename().string();
     if (!static_size.empty()) infer::parse_static_size(static_size, o);
     auto loaded = models::load_model(model);

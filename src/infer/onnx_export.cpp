@@ -5,112 +5,20 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <vector>
 
 #include "core/error.h"
+#include "infer/onnx_graph.h"
+#include "infer/onnx_realcugan.h"
 #include "models/compact.h"
+#include "models/realcugan.h"
 #include "models/span.h"
 
 namespace pf::infer {
 namespace {
-
-// Adds nodes and initializers to a graph with unique value names.
-class GraphBuilder {
- public:
-  GraphBuilder(onnx::GraphProto& graph, bool fp16) : graph_(graph), fp16_(fp16) {}
-
-  int elem_type() const { return fp16_ ? onnx::TensorProto::FLOAT16 : onnx::TensorProto::FLOAT; }
-
-  // A weight in the model's precision.
-  std::string weight(const std::string& name, const torch::Tensor& t) {
-    auto value = t.detach().to(torch::kCPU, fp16_ ? torch::kFloat16 : torch::kFloat32).contiguous();
-    auto* init = graph_.add_initializer();
-    init->set_name(name);
-    init->set_data_type(elem_type());
-    for (auto d : value.sizes()) init->add_dims(d);
-    init->set_raw_data(std::string(static_cast<const char*>(value.data_ptr()),
-                                   static_cast<size_t>(value.nbytes())));
-    return name;
-  }
-
-  // A float32 initializer regardless of precision (Resize's scales must be float).
-  std::string float_constant(const std::string& name, const std::vector<float>& values) {
-    auto* init = graph_.add_initializer();
-    init->set_name(name);
-    init->set_data_type(onnx::TensorProto::FLOAT);
-    init->add_dims(static_cast<int64_t>(values.size()));
-    for (float v : values) init->add_float_data(v);
-    return name;
-  }
-
-  onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
-                        const std::string& output = "") {
-    auto* n = graph_.add_node();
-    n->set_op_type(op);
-    n->set_name(op + "_" + std::to_string(counter_));
-    for (const auto& in : inputs) n->add_input(in);
-    n->add_output(output.empty() ? op + "_out_" + std::to_string(counter_) : output);
-    ++counter_;
-    return *n;
-  }
-  static const std::string& out(const onnx::NodeProto& n) { return n.output(0); }
-
-  std::string conv(const std::string& x, const std::string& prefix, torch::nn::Conv2dImpl& c) {
-    const int64_t k = c.weight.size(2);
-    std::vector<std::string> inputs{x, weight(prefix + ".weight", c.weight)};
-    if (c.bias.defined()) inputs.push_back(weight(prefix + ".bias", c.bias));
-    auto& n = node("Conv", inputs);
-    ints(n, "kernel_shape", {k, k});
-    ints(n, "pads", {k / 2, k / 2, k / 2, k / 2});  // every conv here keeps the size
-    return out(n);
-  }
-
-  std::string unary(const std::string& op, const std::string& x) { return out(node(op, {x})); }
-  std::string binary(const std::string& op, const std::string& a, const std::string& b) {
-    return out(node(op, {a, b}));
-  }
-  std::string silu(const std::string& x) { return binary("Mul", x, unary("Sigmoid", x)); }
-
-  std::string depth_to_space(const std::string& x, int64_t block, const std::string& name = "") {
-    auto& n = node("DepthToSpace", {x}, name);
-    integer(n, "blocksize", block);
-    text(n, "mode", "CRD");  // PyTorch's pixel_shuffle channel order
-    return out(n);
-  }
-
-  static void ints(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (auto x : v) a->add_ints(x);
-  }
-  static void integer(onnx::NodeProto& n, const std::string& name, int64_t v) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-  }
-  static void real(onnx::NodeProto& n, const std::string& name, float v) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(v);
-  }
-  static void text(onnx::NodeProto& n, const std::string& name, const std::string& v) {
-    auto* a = n.add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::STRING);
-    a->set_s(v);
-  }
-
- private:
-  onnx::GraphProto& graph_;
-  bool fp16_;
-  int counter_ = 0;
-};
 
 std::string compact_graph(GraphBuilder& g, models::CompactImpl& net) {
   const auto& o = net.options;
@@ -123,9 +31,7 @@ std::string compact_graph(GraphBuilder& g, models::CompactImpl& net) {
     } else if (auto* prelu = dynamic_cast<torch::nn::PReLUImpl*>(child)) {
       x = g.binary("PRelu", x, g.weight(prefix + ".weight", prelu->weight.view({-1, 1, 1})));
     } else if (auto* leaky = dynamic_cast<torch::nn::LeakyReLUImpl*>(child)) {
-      auto& n = g.node("LeakyRelu", {x});
-      GraphBuilder::real(n, "alpha", static_cast<float>(leaky->options.negative_slope()));
-      x = GraphBuilder::out(n);
+      x = g.leaky_relu(x, leaky->options.negative_slope());
     } else if (dynamic_cast<torch::nn::ReLUImpl*>(child)) {
       x = g.unary("Relu", x);
     } else {
@@ -135,14 +41,7 @@ std::string compact_graph(GraphBuilder& g, models::CompactImpl& net) {
   const bool add_base = o.num_out_ch == o.num_in_ch || o.num_in_ch == 1;
   if (!add_base) return g.depth_to_space(x, o.upscale, "output");
   x = g.depth_to_space(x, o.upscale);
-  // Nearest upsampling of the input: floor(asymmetric) indexing copies each pixel s x s times.
-  const auto s = static_cast<float>(o.upscale);
-  auto& resize =
-      g.node("Resize", {"input", "", g.float_constant("upscale_factors", {1.f, 1.f, s, s})});
-  GraphBuilder::text(resize, "mode", "nearest");
-  GraphBuilder::text(resize, "coordinate_transformation_mode", "asymmetric");
-  GraphBuilder::text(resize, "nearest_mode", "floor");
-  return GraphBuilder::out(g.node("Add", {x, GraphBuilder::out(resize)}, "output"));
+  return GraphBuilder::out(g.node("Add", {x, g.nearest_upsample("input", o.upscale)}, "output"));
 }
 
 std::string conv3xc(GraphBuilder& g, const std::string& x, const std::string& prefix,
@@ -204,6 +103,16 @@ void set_shape(onnx::ValueInfoProto& v, const std::string& name, int elem, int64
   dim(o.static_w * scale, scale == 1 ? "width" : "out_width");
 }
 
+// The shortest text that reads back as the same double ("0.7", not "0.700000").
+std::string fmt_number(double v) {
+  char buf[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
 void add_metadata(onnx::ModelProto& model, const std::string& key, const std::string& value) {
   auto* p = model.add_metadata_props();
   p->set_key(key);
@@ -233,6 +142,12 @@ std::string export_onnx_bytes(models::LoadedModel& model, const ExportOptions& o
   if (options.opset < 13 || options.opset > 17)
     throw ConfigError("opset " + std::to_string(options.opset) + " is outside 13..17");
   const auto& spec = model.spec;
+  const bool cugan = spec.arch == "RealCUGAN";
+  if (!std::isfinite(options.cugan_alpha))
+    throw ConfigError("--cugan-alpha " + fmt_number(options.cugan_alpha) +
+                      ": must be a finite number");
+  if (!cugan && options.cugan_alpha != 1.0)
+    throw ConfigError("--cugan-alpha is for Real-CUGAN only; this model is " + spec.arch);
   onnx::ModelProto proto;
   proto.set_ir_version(8);
   proto.set_producer_name("pairforge");
@@ -250,8 +165,11 @@ std::string export_onnx_bytes(models::LoadedModel& model, const ExportOptions& o
     compact_graph(g, *compact);
   else if (auto* span = model.net().as<models::SPANImpl>())
     span_graph(g, *span);
+  else if (auto* realcugan = model.net().as<models::RealCUGANImpl>())
+    realcugan_graph(g, *realcugan, options);
   else
-    throw ModelError("ONNX export supports Compact and SPAN; this model is " + spec.arch);
+    throw ModelError("ONNX export supports Compact, SPAN and RealCUGAN; this model is " +
+                     spec.arch);
 
   set_shape(*graph.add_input(), "input", g.elem_type(), spec.in_ch, options, 1);
   set_shape(*graph.add_output(), "output", g.elem_type(), spec.out_ch, options, spec.scale);
@@ -260,6 +178,7 @@ std::string export_onnx_bytes(models::LoadedModel& model, const ExportOptions& o
   add_metadata(proto, "source", options.source);
   add_metadata(proto, "precision", options.fp16 ? "fp16" : "fp32");
   for (const auto& [key, value] : spec.params) add_metadata(proto, key, value);
+  if (cugan) add_metadata(proto, "alpha", fmt_number(options.cugan_alpha));
 
   try {
     onnx::checker::check_model(proto);

@@ -1,7 +1,8 @@
 // ONNX export: the checker, the graph's interface and metadata, and numbers: onnxruntime-node
 // (tools/node_modules, from scripts/install-deps.sh) runs each export at two input sizes and
 // must match LibTorch (fp32 <= 1e-4, fp16 <= 2e-2); the SPAN export must match the released
-// SPAN .onnx run the same way.
+// SPAN .onnx run the same way. Real-CUGAN: every variant, fresh weights, at an even and an odd
+// size, dynamic and static, and the checker at every opset.
 #include "infer/onnx_export.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <onnx/onnx_pb.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +18,7 @@
 
 #include "core/error.h"
 #include "models/fixtures.h"
+#include "models/realcugan.h"
 
 using namespace pf::infer;
 using pf::models::LoadedModel;
@@ -91,17 +94,23 @@ LoadedModel fresh(const std::string& arch, int64_t scale,
   return m;
 }
 
-// Exports `m`, then compares ORT with LibTorch at 64x48 and at an odd 37x53, printing the
-// measured error. Returns the worst.
-double export_and_compare(LoadedModel& m, bool fp16, const std::string& label) {
-  ExportOptions o;
+struct InputSize {
+  int64_t n, h, w;
+};
+// 64x48 and an odd 37x53 (W x H).
+const std::vector<InputSize> kSizes = {{1, 48, 64}, {1, 53, 37}};
+
+// Exports `m` with `o` (fp16 set from `fp16`), then compares ORT with LibTorch at each size,
+// printing the measured error. Returns the worst.
+double export_and_compare(LoadedModel& m, bool fp16, const std::string& label, ExportOptions o = {},
+                          const std::vector<InputSize>& sizes = kSizes) {
   o.fp16 = fp16;
   const auto path = pf::test::temp_path(std::string(fp16 ? "fp16" : "fp32") + "_export.onnx");
   export_onnx(m, path, o);
   double worst = 0;
   torch::manual_seed(5);
-  for (const auto& hw : {std::pair<int64_t, int64_t>{48, 64}, {53, 37}}) {
-    const auto x = torch::rand({1, m.spec.in_ch, hw.first, hw.second});
+  for (const auto& size : sizes) {
+    const auto x = torch::rand({size.n, m.spec.in_ch, size.h, size.w});
     const auto expected = run_torch(m, x);
     const auto got = run_ort(path, x, fp16);
     EXPECT_EQ(got.numel(), expected.numel()) << label;
@@ -217,4 +226,96 @@ TEST(OnnxExport, SpanExportMatchesTheReleasedOnnx) {
   const double diff = (ours - released).abs().max().item<double>();
   std::printf("[ measured ] SPAN export vs released .onnx (ORT): %.3g\n", diff);
   EXPECT_LE(diff, 1e-4);
+}
+
+namespace {
+
+// PyTorch's default init shrinks activations layer after layer: through Real-CUGAN's
+// two UNets the output would be ~0.08 and UNet2's deepest path would move it by ~3e-4, so a
+// wiring error there could hide under the 1e-4 tolerance. Doubled conv weights keep the output
+// in an image-like range (std ~0.4) and make that path worth ~1e-2 (the alpha check below).
+LoadedModel fresh_cugan(int64_t scale, bool fast = false, bool pro = false, double alpha = 1.0) {
+  auto m = fresh("RealCUGAN", scale,
+                 {{"fast", fast ? "true" : "false"}, {"pro", pro ? "true" : "false"}});
+  torch::NoGradGuard no_grad;
+  for (auto& p : m.net().parameters())
+    if (p.dim() == 4) p.mul_(2);
+  m.net().as<pf::models::RealCUGANImpl>()->options.alpha = alpha;  // LibTorch's side
+  return m;
+}
+
+}  // namespace
+
+TEST(OnnxExport, RealCuganMetadataCheckerAtEveryOpsetAndErrors) {
+  auto m = fresh_cugan(2, /*fast=*/true);
+  for (int opset = 13; opset <= 17; ++opset) {
+    ExportOptions o;
+    o.opset = opset;
+    EXPECT_NO_THROW(export_onnx_bytes(m, o)) << "opset " << opset;  // runs the checker
+  }
+  ExportOptions o;
+  o.cugan_alpha = 0.7;
+  const auto proto = parse(export_onnx_bytes(m, o));
+  EXPECT_EQ(metadata(proto, "arch"), "RealCUGAN");
+  EXPECT_EQ(metadata(proto, "scale"), "2");
+  EXPECT_EQ(metadata(proto, "fast"), "true");
+  EXPECT_EQ(metadata(proto, "pro"), "false");
+  EXPECT_EQ(metadata(proto, "alpha"), "0.7");
+  const auto& out = proto.graph().output(0).type().tensor_type().shape();
+  EXPECT_EQ(out.dim(1).dim_value(), 3);
+  EXPECT_EQ(out.dim(2).dim_param(), "out_height");
+  EXPECT_EQ(metadata(parse(export_onnx_bytes(m, ExportOptions{})), "alpha"), "1");
+
+  // The fast variant reflects 38 px of context plus up to 3 of rounding to a multiple of 4.
+  parse_static_size("41x64", o);
+  EXPECT_THROW(export_onnx_bytes(m, o), pf::ConfigError);  // 41 rounds to 44: pad 41, not < 41
+  parse_static_size("42x64", o);
+  EXPECT_NO_THROW(export_onnx_bytes(m, o));  // 42 rounds to 44: pad 40 < 42
+
+  ExportOptions nan_alpha;
+  nan_alpha.cugan_alpha = std::nan("");
+  EXPECT_THROW(export_onnx_bytes(m, nan_alpha), pf::ConfigError);
+  auto compact = fresh("Compact", 2, {{"num_feat", "8"}, {"num_conv", "2"}, {"act_type", "prelu"}});
+  ExportOptions alpha_on_compact;
+  alpha_on_compact.cugan_alpha = 0.5;
+  EXPECT_THROW(export_onnx_bytes(compact, alpha_on_compact), pf::ConfigError);
+}
+
+TEST(OnnxExport, FreshRealCuganMatchesLibTorchInOnnxRuntime) {
+  PF_REQUIRE_ORT();
+  auto x2 = fresh_cugan(2);
+  // Batch 2 at the odd size: the batch stays dynamic through the shape arithmetic.
+  EXPECT_LE(export_and_compare(x2, false, "fresh Real-CUGAN x2", {}, {{1, 48, 64}, {2, 53, 37}}),
+            1e-4);
+  EXPECT_LE(export_and_compare(x2, true, "fresh Real-CUGAN x2"), 2e-2);
+  auto x3 = fresh_cugan(3);
+  EXPECT_LE(export_and_compare(x3, false, "fresh Real-CUGAN x3"), 1e-4);
+  auto x4 = fresh_cugan(4);
+  EXPECT_LE(export_and_compare(x4, false, "fresh Real-CUGAN x4"), 1e-4);
+  auto pro = fresh_cugan(3, false, /*pro=*/true);
+  EXPECT_LE(export_and_compare(pro, false, "fresh Real-CUGAN pro x3"), 1e-4);
+  // fast needs more than 38 + 3 px a side, so its odd size is 45x53.
+  auto fast = fresh_cugan(2, /*fast=*/true);
+  EXPECT_LE(
+      export_and_compare(fast, false, "fresh Real-CUGAN fast x2", {}, {{1, 48, 64}, {1, 53, 45}}),
+      1e-4);
+  ExportOptions weaker;
+  weaker.cugan_alpha = 0.7;
+  auto alpha = fresh_cugan(2, false, false, 0.7);
+  EXPECT_LE(export_and_compare(alpha, false, "fresh Real-CUGAN x2 alpha 0.7", weaker), 1e-4);
+  // The knob reaches the graph: the alpha-1 export of the same weights differs.
+  EXPECT_GT(
+      export_and_compare(alpha, false, "fresh Real-CUGAN x2 alpha 1 vs 0.7", {}, {{1, 48, 64}}),
+      1e-3);
+}
+
+TEST(OnnxExport, StaticRealCuganMatchesLibTorchInOnnxRuntime) {
+  PF_REQUIRE_ORT();
+  auto pro4 = fresh_cugan(4, false, /*pro=*/true);
+  ExportOptions o;
+  o.opset = 13;
+  parse_static_size("53x37", o);
+  EXPECT_LE(export_and_compare(pro4, false, "fresh Real-CUGAN pro x4 static 37x53 opset 13", o,
+                               {{1, 53, 37}}),
+            1e-4);
 }
