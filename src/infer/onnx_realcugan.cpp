@@ -122,10 +122,8 @@ void realcugan_graph(GraphBuilder& g, models::RealCUGANImpl& net, const ExportOp
                  scalar(g, "pro_offset", 0.15));
   }
   const auto base = x;
-  // As RealCUGANImpl::forward: the size multiple and the context the unpadded convs eat
-  // (the ORT tests compare every variant with it, so a drift shows there).
-  const int64_t multiple = s == 3 || o.fast ? 4 : 2;
-  const int64_t context = o.fast ? 38 : s == 4 ? 19 : s == 3 ? 14 : 18;
+  // The same size multiple and context as RealCUGANImpl::forward.
+  const int64_t multiple = o.size_multiple(), context = o.context();
   const auto geometry = options.static_h > 0 ? static_pad_and_crop(g, options, multiple, context, s)
                                              : dynamic_pad_and_crop(g, multiple, context, s);
   auto& pad = g.node("Pad", {x, geometry.pads});

@@ -126,20 +126,31 @@ RealCUGANImpl::RealCUGANImpl(RealCUGANOptions o) : options(o) {
   if (o.fast || s == 4) conv_final = register_module("conv_final", conv(64, 12, 3));
 }
 
+bool RealCUGANOptions::can_pad(int64_t side) const {
+  const int64_t rounded = (side + size_multiple() - 1) / size_multiple() * size_multiple();
+  return context() + rounded - side < side;
+}
+
+int64_t RealCUGANOptions::min_side() const {
+  // The rounding adds at most multiple - 1, so every side from here on can be padded.
+  return context() + size_multiple();
+}
+
 torch::Tensor RealCUGANImpl::forward(torch::Tensor x) {
   const int64_t s = options.scale;
   const int64_t h0 = x.size(2), w0 = x.size(3);
   if (options.pro) x = x * 0.7 + 0.15;  // pro models expect this input range
   const auto input = x;
-  // Pad to a multiple of 2 (4 for 3x) plus the context the unpadded convs eat, by reflection.
-  // The fast variant works at half resolution after pixel-unshuffle, so it needs a multiple
-  // of 4 (spandrel states that as a size requirement; we pad instead).
-  const int64_t multiple = s == 3 || options.fast ? 4 : 2;
+  // Pad to a multiple plus the context by reflection (spandrel states the fast variant's
+  // multiple of 4 as a size requirement; we pad instead).
+  const int64_t multiple = options.size_multiple(), context = options.context();
   const int64_t ph = ((h0 - 1) / multiple + 1) * multiple,
                 pw = ((w0 - 1) / multiple + 1) * multiple;
-  const int64_t context = options.fast ? 38 : s == 4 ? 19 : s == 3 ? 14 : 18;
-  if (std::min(h0, w0) <= context)
-    throw ModelError("Real-CUGAN needs an input larger than " + std::to_string(context) + " px");
+  if (!options.can_pad(h0) || !options.can_pad(w0))
+    throw ModelError("Real-CUGAN" + std::string(options.fast ? " fast" : "") + " x" +
+                     std::to_string(s) + " needs at least " + std::to_string(options.min_side()) +
+                     " px a side (smaller ones only at multiples of " + std::to_string(multiple) +
+                     "); the input is " + std::to_string(w0) + "x" + std::to_string(h0));
   x = F::pad(x, F::PadFuncOptions({context, context + pw - w0, context, context + ph - h0})
                     .mode(torch::kReflect));
   if (options.fast) x = F::pixel_unshuffle(x, 2);

@@ -45,6 +45,16 @@ struct RealCUGANOptions {
   int64_t in_ch = 3;
   int64_t out_ch = 3;
   double alpha = 1.0;
+
+  // Inputs are reflect-padded to a multiple of this (the fast variant works at half resolution
+  // after pixel-unshuffle; 3x's stride-3 bottom needs 4 too) ...
+  int64_t size_multiple() const { return scale == 3 || fast ? 4 : 2; }
+  // ... plus this many pixels of context on every side, which the unpadded convs eat.
+  int64_t context() const { return fast ? 38 : scale == 4 ? 19 : scale == 3 ? 14 : 18; }
+  // Whether a side can be reflect-padded that way (each pad must be shorter than its side).
+  bool can_pad(int64_t side) const;
+  // Every side from this on can.
+  int64_t min_side() const;
 };
 
 struct RealCUGANImpl : torch::nn::Module {

@@ -361,6 +361,30 @@ TEST_F(ModelTest, RealCuganVariantsHaveSpandrelKeysAndSizes) {
   net->options.alpha = 1.0;
   EXPECT_TRUE(torch::equal(net->forward(x), full));
   EXPECT_THROW(net->forward(torch::rand({1, 3, 16, 16})), pf::ModelError);
+  // The smallest sides reflection can pad run; one pixel less is a ModelError naming the
+  // minimum, not LibTorch's padding error.
+  for (const Case c : {Case{2, false, false}, Case{3, false, false}, Case{4, false, false},
+                       Case{2, true, false}}) {
+    RealCUGANOptions o;
+    o.scale = c.scale, o.fast = c.fast;
+    RealCUGAN small(o);
+    small->eval();
+    const int64_t n = o.min_side();
+    for (int64_t side = n; side < n + 2 * o.size_multiple(); ++side)
+      EXPECT_EQ(small->forward(torch::rand({1, 3, side, n})).size(2), side * c.scale);
+    try {
+      // One above a multiple: the largest rounding, which reflection cannot pad.
+      const int64_t bad = (n - 1) / o.size_multiple() * o.size_multiple() - o.size_multiple() + 1;
+      ASSERT_FALSE(o.can_pad(bad));
+      small->forward(torch::rand({1, 3, bad, 64}));
+      ADD_FAILURE() << "x" << c.scale << " below " << n << " px";
+    } catch (const pf::ModelError& e) {
+      EXPECT_NE(std::string(e.what()).find("at least " + std::to_string(n) + " px"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(RealCUGANOptions{}.min_side(), 20);
 }
 
 TEST_F(ModelTest, RealCuganMatchesAnIndependentPythonForward) {
