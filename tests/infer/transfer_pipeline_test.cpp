@@ -144,7 +144,7 @@ TEST(TransferPipeline, CudaUsesPinnedBuffersAndReturnsTheResults) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU (or a CPU-only LibTorch)";
   for (const auto dtype : {torch::kFloat32, torch::kFloat16}) {
     auto shape = small_shape(7, 3);
-    shape.item_sizes = {3, 64, 80};
+    shape.item_sizes = {3, 256, 320};
     shape.dtype = dtype;
     TransferPipeline pipeline(torch::Device(torch::kCUDA, 0), shape);
     EXPECT_TRUE(pipeline.overlapped());
@@ -161,9 +161,10 @@ TEST(TransferPipeline, CudaUsesPinnedBuffersAndReturnsTheResults) {
     stages.compute = [&](const torch::Tensor& b) {
       trace.push_back("compute " + std::to_string(computes++));
       EXPECT_TRUE(b.is_cuda());
-      // Enough device work that a missing event would let the copy race it.
+      // A chain of kernels between upload and download, so the copies have something to race
+      // if an event were missing (a check, not a proof: timing decides whether a race shows).
       auto x = b;
-      for (int r = 0; r < 20; ++r) x = x * 1 + 0;
+      for (int r = 0; r < 50; ++r) x = x * 1 + 0;
       return x * 2 + 1;
     };
     stages.consume = [&](const BatchRange& range, const torch::Tensor& result) {
