@@ -15,6 +15,11 @@
 
 namespace pf::infer {
 
+// How batches reach the device. kOverlapped copies batch k+1 in and batch k-1 out while batch k
+// computes (transfer_pipeline.h); on the CPU it runs the same schedule synchronously, which is
+// how that schedule is tested without a GPU. kAuto: overlapped on CUDA, straight on the CPU.
+enum class Transfers { kAuto, kStraight, kOverlapped };
+
 struct UpscaleOptions {
   int64_t tile = 0;      // tile core size in input pixels; 0 = chosen from memory_budget_mb
   int64_t overlap = 16;  // context pixels on each side of a core
@@ -23,6 +28,7 @@ struct UpscaleOptions {
   Precision precision = Precision::kFp32;
   int64_t memory_budget_mb = 512;  // working memory of one forward pass (activations)
   double cugan_alpha = 1.0;        // Real-CUGAN's strength knob (1 = as trained)
+  Transfers transfers = Transfers::kAuto;
 };
 
 // A window of the input and the core of it that lands in the output (input pixels).
@@ -66,7 +72,12 @@ class Upscaler {
                              const TileProgress& progress = {});
 
  private:
+  bool overlapped() const;
   torch::Tensor forward_batch(const std::vector<torch::Tensor>& windows);
+  void run_straight(const torch::Tensor& input, const TileGrid& grid, torch::Tensor& output,
+                    const TileProgress& progress);
+  void run_overlapped(const torch::Tensor& input, const TileGrid& grid, torch::Tensor& output,
+                      const TileProgress& progress);
 
   models::LoadedModel model_;
   UpscaleOptions options_;
