@@ -26,7 +26,7 @@ namespace {
 
 struct UpscaleArgs {
   std::string model, input, output, device = "auto", precision = "fp32";
-  int64_t tile = 0, overlap = 16, batch = 1, memory_budget_mb = 512;
+  int64_t tile = 0, tile_mode = 0, overlap = 16, batch = 1, memory_budget_mb = 512;
   int threads = 0, bit_depth = 0;
   double cugan_alpha = 1.0;
   std::string codec = "libx264", pix_fmt = "yuv420p", preset;
@@ -138,7 +138,8 @@ void run_upscale(const UpscaleArgs& a) {
   infer::set_threads(a.threads);
   infer::keep_freed_host_memory();
   infer::UpscaleOptions o;
-  o.tile = a.tile, o.overlap = a.overlap, o.batch = a.batch, o.device = a.device;
+  o.tile = a.tile, o.tile_mode = a.tile_mode, o.overlap = a.overlap, o.batch = a.batch,
+  o.device = a.device;
   o.precision = infer::parse_precision(a.precision);
   o.memory_budget_mb = a.memory_budget_mb, o.cugan_alpha = a.cugan_alpha;
   infer::Upscaler up(models::load_model(a.model), o);
@@ -157,6 +158,9 @@ void register_upscale(CLI::App& app) {
   cmd->add_option("-i,--input", a.input, "image, folder of images, or video")->required();
   cmd->add_option("-o,--output", a.output, "output .png, folder, or video file")->required();
   cmd->add_option("--tile", a.tile, "tile size in input pixels (0: from --memory-budget)");
+  cmd->add_option("--tile-mode", a.tile_mode,
+                  "Real-CUGAN's tile modes instead of --tile: 1 halves the longer side, N >= 2 "
+                  "an N x N grid (tiles keep >= 128 px short sides)");
   cmd->add_option("--overlap", a.overlap, "context pixels around each tile (default 16)");
   cmd->add_option("--batch", a.batch, "tiles per forward pass");
   cmd->add_option("--memory-budget", a.memory_budget_mb, "MB for one forward pass (default 512)");

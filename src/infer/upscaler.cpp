@@ -53,11 +53,12 @@ void write_core(torch::Tensor& output, const torch::Tensor& result, const TileWi
 
 }  // namespace
 
-TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile, int64_t overlap) {
+TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile_w_in, int64_t tile_h_in,
+                    int64_t overlap) {
   if (width <= 0 || height <= 0) throw InputError("cannot upscale an empty image");
   if (overlap < 0) throw ConfigError("tile overlap must be >= 0, got " + std::to_string(overlap));
-  const int64_t tile_w = tile > 0 ? std::min(tile, width) : width;
-  const int64_t tile_h = tile > 0 ? std::min(tile, height) : height;
+  const int64_t tile_w = tile_w_in > 0 ? std::min(tile_w_in, width) : width;
+  const int64_t tile_h = tile_h_in > 0 ? std::min(tile_h_in, height) : height;
   TileGrid grid;
   grid.window_w = std::min(width, tile_w + 2 * overlap);
   grid.window_h = std::min(height, tile_h + 2 * overlap);
@@ -68,6 +69,17 @@ TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile, int64_t overlap
       grid.windows.push_back(
           {x.window_start, y.window_start, x.core_start, y.core_start, x.core_len, y.core_len});
   return grid;
+}
+
+TileSize grid_tile_size(int64_t width, int64_t height, int64_t mode) {
+  if (mode < 0) throw ConfigError("tile mode must be >= 0, got " + std::to_string(mode));
+  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (mode == 0) return {width, height};
+  if (mode == 1)
+    return width >= height ? TileSize{ceil_div(width, 2), height}
+                           : TileSize{width, ceil_div(height, 2)};
+  const int64_t n = std::max<int64_t>(1, std::min(std::min(width, height) / 128, mode));
+  return {ceil_div(width, n), ceil_div(height, n)};
 }
 
 int64_t bytes_per_pixel(const models::ModelSpec& spec, Precision precision) {
@@ -82,6 +94,7 @@ Upscaler::Upscaler(models::LoadedModel model, UpscaleOptions options)
     throw ModelError("LBO is a learned degradation (it shrinks); it cannot upscale");
   if (options_.batch < 1) throw ConfigError("batch must be >= 1");
   if (options_.tile < 0) throw ConfigError("tile must be >= 0 (0 = automatic)");
+  if (options_.tile_mode < 0) throw ConfigError("tile mode must be >= 0 (0 = off)");
   if (options_.memory_budget_mb < 16) throw ConfigError("memory budget must be >= 16 MB");
   if (model_.spec.arch == "RealCUGAN")
     model_.net().as<models::RealCUGANImpl>()->options.alpha = options_.cugan_alpha;
@@ -100,6 +113,12 @@ int64_t Upscaler::tile_for(int64_t width, int64_t height) const {
   if (whole_w * whole_h <= per_window) return 0;
   // Tiles smaller than their context waste most of the work; 32 px is the floor.
   return std::max<int64_t>(32, window - 2 * options_.overlap);
+}
+
+TileSize Upscaler::tile_size_for(int64_t width, int64_t height) const {
+  if (options_.tile_mode > 0) return grid_tile_size(width, height, options_.tile_mode);
+  const int64_t tile = tile_for(width, height);
+  return {tile, tile};
 }
 
 bool Upscaler::overlapped() const {
@@ -122,7 +141,8 @@ torch::Tensor Upscaler::upscale(const torch::Tensor& image, const TileProgress& 
     throw InputError("the model takes " + std::to_string(model_.spec.in_ch) +
                      " channels, the image has shape " + c10::str(image.sizes()));
   const int64_t h = image.size(1), w = image.size(2), s = scale();
-  const auto grid = plan_tiles(w, h, tile_for(w, h), options_.overlap);
+  const TileSize tile = tile_size_for(w, h);
+  const auto grid = plan_tiles(w, h, tile.w, tile.h, options_.overlap);
   auto input = image.to(torch::kFloat32).contiguous();
   auto output = torch::empty({model_.spec.out_ch, h * s, w * s}, torch::kFloat32);
   if (overlapped())

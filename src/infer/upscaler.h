@@ -21,9 +21,10 @@ namespace pf::infer {
 enum class Transfers { kAuto, kStraight, kOverlapped };
 
 struct UpscaleOptions {
-  int64_t tile = 0;      // tile core size in input pixels; 0 = chosen from memory_budget_mb
-  int64_t overlap = 16;  // context pixels on each side of a core
-  int64_t batch = 1;     // windows per forward pass
+  int64_t tile = 0;       // tile core size in input pixels; 0 = chosen from memory_budget_mb
+  int64_t tile_mode = 0;  // > 0: Real-CUGAN's tile modes instead of `tile` (see grid_tile_size)
+  int64_t overlap = 16;   // context pixels on each side of a core
+  int64_t batch = 1;      // windows per forward pass
   std::string device = "auto";
   Precision precision = Precision::kFp32;
   int64_t memory_budget_mb = 512;  // working memory of one forward pass (activations)
@@ -43,9 +44,19 @@ struct TileGrid {
   std::vector<TileWindow> windows;
 };
 
-// The windows covering a width x height image with cores of `tile` (0 or >= the image: one
-// window) and `overlap` context.
-TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile, int64_t overlap);
+// The windows covering a width x height image with cores of tile_w x tile_h (0 or >= the image:
+// one window along that axis) and `overlap` context.
+TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile_w, int64_t tile_h, int64_t overlap);
+inline TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile, int64_t overlap) {
+  return plan_tiles(width, height, tile, tile, overlap);
+}
+
+struct TileSize {
+  int64_t w = 0, h = 0;
+};
+// Real-CUGAN's tile_mode (upcunet_v3.py), for users who know it: 1 halves the longer side,
+// N >= 2 cuts an N x N grid, lowered so that tiles keep at least 128 px on the short side.
+TileSize grid_tile_size(int64_t width, int64_t height, int64_t mode);
 
 // Bytes one input pixel of a window costs during a forward pass of this architecture.
 int64_t bytes_per_pixel(const models::ModelSpec& spec, Precision precision);
@@ -62,6 +73,8 @@ class Upscaler {
   const torch::Device& device() const { return device_; }
   // The tile core size used for a width x height input (options.tile, or from the budget).
   int64_t tile_for(int64_t width, int64_t height) const;
+  // The tile core used: from options.tile_mode when set, else tile_for's square.
+  TileSize tile_size_for(int64_t width, int64_t height) const;
 
   // image: C x H x W float32 on the CPU, [0,1], C = the model's input channels. Returns
   // out_ch x H*s x W*s float32 on the CPU, unclipped (the model's raw output).

@@ -160,6 +160,32 @@ TEST(Upscaler, OverlappedScheduleMatchesInBf16) {
   EXPECT_TRUE(torch::equal(straight.upscale(image), overlapped.upscale(image)));
 }
 
+TEST(Upscaler, RealCuganTileModesCutItsGrid) {
+  // upcunet_v3.py: 1 halves the longer side; N >= 2 is an N x N grid, lowered so tiles keep
+  // 128 px on the short side; 0 is off.
+  EXPECT_EQ(grid_tile_size(1920, 1080, 1).w, 960);
+  EXPECT_EQ(grid_tile_size(1920, 1080, 1).h, 1080);
+  EXPECT_EQ(grid_tile_size(600, 1001, 1).h, 501);
+  EXPECT_EQ(grid_tile_size(1920, 1080, 3).w, 640);
+  EXPECT_EQ(grid_tile_size(1920, 1080, 3).h, 360);
+  EXPECT_EQ(grid_tile_size(1920, 300, 4).w, 960) << "300 px allow two 128 px rows only";
+  EXPECT_EQ(grid_tile_size(200, 100, 5).w, 200) << "under 256 px: one tile";
+  EXPECT_THROW(grid_tile_size(64, 64, -1), pf::ConfigError);
+  const TileSize t = grid_tile_size(1920, 1080, 3);
+  EXPECT_EQ(plan_tiles(1920, 1080, t.w, t.h, 16).windows.size(), 9u);
+  EXPECT_EQ(plan_tiles(1920, 1080, 960, 1080, 16).windows.size(), 2u);
+
+  // Through the Upscaler: a 2x2 grid on 260x256 equals the whole-image pass within 1e-5
+  // (16 px of context cover this Compact's 6-conv receptive radius).
+  const auto image = random_image(3, 256, 260);
+  Upscaler whole(fresh_compact(2), cpu_options(0, 16));
+  auto options = cpu_options(0, 16);
+  options.tile_mode = 2;
+  Upscaler gridded(fresh_compact(2), options);
+  EXPECT_EQ(gridded.tile_size_for(260, 256).w, 130);
+  EXPECT_LT(max_abs(whole.upscale(image), gridded.upscale(image)), 1e-5);
+}
+
 TEST(Upscaler, AutomaticTileFollowsTheMemoryBudget) {
   auto options = cpu_options(0, 16);
   options.memory_budget_mb = 512;
