@@ -184,6 +184,17 @@ TEST_F(ModelTest, SpanTrainingFormMatchesTheReferenceAndTheFold) {
 #endif
 }
 
+TEST_F(ModelTest, SpanInPlaceInferenceGivesTheGradModeBytes) {
+  // Without grad, SPAB runs its activations in place; the bytes must not change.
+  torch::manual_seed(5);
+  SPAN net(SPANOptions::preset("span_s", 2));
+  net->eval();
+  const auto x = torch::rand({1, 3, 23, 19});
+  const auto with_grad = net->forward(x).detach();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(net->forward(x), with_grad));
+}
+
 TEST_F(ModelTest, Conv3XCReparameterisationIsExactInTheInterior) {
   torch::manual_seed(3);
   Conv3XC c(5, 7);
