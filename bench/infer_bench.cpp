@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "infer/host_memory.h"
 #include "infer/onnx_export.h"
 #include "infer/upscaler.h"
 #include "median_time.h"
@@ -28,8 +27,6 @@ int main(int argc, char** argv) {
   const int repeats = argc > 4 ? std::atoi(argv[4]) : 3;
   std::filesystem::create_directories(out_dir);
   infer::set_threads(threads);
-  // As `pairforge upscale` runs; PF_BENCH_DEFAULT_HEAP=1 measures glibc's default behaviour.
-  if (!std::getenv("PF_BENCH_DEFAULT_HEAP")) infer::keep_freed_host_memory();
   const std::vector<std::pair<std::string, std::string>> models{
       {"compact_x2", fixtures + "/models/2x_AnimeJaNai_Standard_V1_Compact.safetensors"},
       {"span_x2", fixtures + "/models/2xLiveActionV1_SPAN.safetensors"},

@@ -12,7 +12,6 @@
 #include "cli/tensor_image.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "infer/host_memory.h"
 #include "infer/upscaler.h"
 #include "io/audio_copy.h"
 #include "io/image.h"
@@ -136,7 +135,6 @@ void run_video(infer::Upscaler& up, const UpscaleArgs& a) {
 void run_upscale(const UpscaleArgs& a) {
   if (!fs::exists(a.input)) throw InputError("input '" + a.input + "' does not exist");
   infer::set_threads(a.threads);
-  infer::keep_freed_host_memory();
   infer::UpscaleOptions o;
   o.tile = a.tile, o.tile_mode = a.tile_mode, o.overlap = a.overlap, o.batch = a.batch,
   o.device = a.device;

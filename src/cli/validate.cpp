@@ -12,7 +12,6 @@
 #include "cli/tensor_image.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "infer/host_memory.h"
 #include "infer/upscaler.h"
 #include "io/image.h"
 #include "io/quality.h"
@@ -74,7 +73,6 @@ void run_validate(const ValidateArgs& a) {
   if (names.empty()) throw InputError("no LQ image in " + lq_dir.string() + " has an HQ twin");
 
   infer::set_threads(a.threads);
-  infer::keep_freed_host_memory();
   infer::UpscaleOptions o;
   o.device = a.device, o.tile = a.tile;
   infer::Upscaler up(models::load_model(a.model), o);
