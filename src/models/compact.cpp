@@ -1,6 +1,7 @@
 #include "models/compact.h"
 
 #include "core/error.h"
+#include "models/prelu_in_place.h"
 
 namespace pf::models {
 
@@ -56,8 +57,22 @@ CompactImpl::CompactImpl(CompactOptions o) : options(std::move(o)) {
   register_module("body", body);
 }
 
+torch::Tensor CompactImpl::run_body(const torch::Tensor& x) {
+  if (torch::GradMode::is_enabled()) return body->forward(x);
+  // Inference: PReLU overwrites each conv's fresh output instead of allocating another.
+  torch::Tensor out = x;
+  for (auto& layer : *body) {
+    const auto* prelu = layer.ptr()->as<torch::nn::PReLU>();
+    if (prelu && out.data_ptr() != x.data_ptr() && can_prelu_in_place(out, prelu->weight))
+      prelu_in_place(out, prelu->weight);
+    else
+      out = layer.forward(out);
+  }
+  return out;
+}
+
 torch::Tensor CompactImpl::forward(torch::Tensor x) {
-  auto out = F::pixel_shuffle(body->forward(x), options.upscale);
+  auto out = F::pixel_shuffle(run_body(x), options.upscale);
   // Nearest upsampling by an integer factor copies each pixel; repeat_interleave does exactly
   // that without interpolate's floating-point index arithmetic.
   auto base = x.repeat_interleave(options.upscale, 2).repeat_interleave(options.upscale, 3);

@@ -25,6 +25,9 @@ struct CompactImpl : torch::nn::Module {
 
   CompactOptions options;
   torch::nn::Sequential body;
+
+ private:
+  torch::Tensor run_body(const torch::Tensor& x);
 };
 TORCH_MODULE(Compact);
 

@@ -13,6 +13,7 @@
 #include "models/compact.h"
 #include "models/fixtures.h"
 #include "models/lbo.h"
+#include "models/prelu_in_place.h"
 #include "models/realcugan.h"
 #include "models/span.h"
 #include "models/zip.h"
@@ -182,6 +183,38 @@ TEST_F(ModelTest, SpanTrainingFormMatchesTheReferenceAndTheFold) {
   std::printf("[ measured ] SPAN train form vs npy %.3g, eval form vs npy %.3g\n",
               max_abs(train_out, ref), max_abs(eval_out, ref));
 #endif
+}
+
+TEST_F(ModelTest, CompactInPlacePreluGivesTheGradModeBytes) {
+  // Without grad, Compact's PReLUs overwrite the convs' outputs; NCHW and channels-last inputs
+  // and per-channel slopes of both signs must give torch::prelu's bytes.
+  torch::manual_seed(6);
+  CompactOptions o;
+  o.num_feat = 12, o.num_conv = 3, o.upscale = 2;
+  Compact net(o);
+  net->eval();
+  for (auto& p : net->named_parameters())
+    if (p.key().find("weight") != std::string::npos && p.value().dim() == 1)
+      p.value().detach().uniform_(-0.5, 0.5);
+  for (const bool channels_last : {false, true}) {
+    auto x = torch::rand({2, 3, 21, 17}) - 0.3;
+    if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto with_grad = net->forward(x).detach();
+    torch::NoGradGuard no_grad;
+    const auto in_place = net->forward(x);
+    EXPECT_TRUE(torch::equal(in_place, with_grad)) << (channels_last ? "NHWC" : "NCHW");
+  }
+  // The kernel alone, against torch::prelu, including a single shared slope.
+  torch::NoGradGuard no_grad;
+  auto x = torch::randn({1, 5, 9, 7}).contiguous(torch::MemoryFormat::ChannelsLast);
+  for (const auto& w : {torch::randn({5}), torch::randn({1})}) {
+    auto y = x.clone();
+    ASSERT_TRUE(can_prelu_in_place(y, w));
+    prelu_in_place(y, w);
+    EXPECT_TRUE(torch::equal(y, torch::prelu(x, w)));
+  }
+  EXPECT_FALSE(can_prelu_in_place(x.to(torch::kDouble), torch::randn({5})));
+  EXPECT_FALSE(can_prelu_in_place(x, torch::randn({3})));
 }
 
 TEST_F(ModelTest, SpanInPlaceInferenceGivesTheGradModeBytes) {
