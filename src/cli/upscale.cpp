@@ -61,7 +61,7 @@ void require_png(const std::string& path) {
 
 void run_single_image(infer::Upscaler& up, const UpscaleArgs& a) {
   require_png(a.output);
-  Progress bar("tiles", -1, show_bar(a));
+  Progress bar("upscale", -1, show_bar(a), "tiles", "");
   upscale_image(up, a.input, a.output, a, [&](int64_t done, int64_t total) { bar.advance(1, 1); });
   bar.finish();
   spdlog::info("{} -> {}", a.input, a.output);
@@ -74,7 +74,7 @@ void run_folder(infer::Upscaler& up, const UpscaleArgs& a) {
   std::sort(images.begin(), images.end());
   if (images.empty()) throw InputError("no images in folder " + a.input);
   fs::create_directories(a.output);
-  Progress bar("images", static_cast<int64_t>(images.size()), show_bar(a));
+  Progress bar("upscale", static_cast<int64_t>(images.size()), show_bar(a), "images", "");
   int failed = 0;
   for (const auto& path : images) {
     const auto out = (fs::path(a.output) / path.stem()).string() + ".png";
@@ -108,8 +108,8 @@ void run_video(infer::Upscaler& up, const UpscaleArgs& a) {
             : a.output;
   io::VideoWriter writer(video_path, reader.width() * s, reader.height() * s, w);
   const double duration = reader.duration_s();
-  Progress bar("frames", duration > 0 ? static_cast<int64_t>(duration * reader.fps()) : -1,
-               show_bar(a));
+  Progress bar("upscale", duration > 0 ? static_cast<int64_t>(duration * reader.fps()) : -1,
+               show_bar(a), "frames", "");
   io::VideoFrame frame;
   const auto start = std::chrono::steady_clock::now();
   while (reader.next(frame)) {

@@ -80,8 +80,8 @@ void run_validate(const ValidateArgs& a) {
              "SSIM Y");
   io::Quality sum{0, 0, 0, 0};
   std::vector<cv::Mat> rows;
-  Progress bar("images", static_cast<int64_t>(names.size()),
-               !a.no_progress && Progress::stderr_is_tty());
+  Progress bar("validate", static_cast<int64_t>(names.size()),
+               !a.no_progress && Progress::stderr_is_tty(), "images", "");
   for (const auto& name : names) {
     const auto lq = io::read_image((lq_dir / name).string()).rgb;
     const auto hq = io::read_image((hq_dir / name).string()).rgb;

@@ -10,8 +10,11 @@ namespace pf {
 
 using Clock = std::chrono::steady_clock;
 
-Progress::Progress(std::string label, int64_t total, bool tty)
+Progress::Progress(std::string label, int64_t total, bool tty, std::string unit,
+                   std::string counted)
     : label_(std::move(label)),
+      unit_(std::move(unit)),
+      counted_(std::move(counted)),
       total_(total),
       tty_(tty),
       start_(Clock::now()),
@@ -56,10 +59,16 @@ void Progress::draw(bool final) {
   const double rate = elapsed > 0 ? pairs_ / elapsed : 0;
   std::string eta = "--:--";
   if (total_ > 0 && units_ > 0) eta = duration(elapsed * (total_ - units_) / units_);
+  const std::string of = total_ < 0 ? std::string("?") : std::to_string(total_);
+  // "3/10 inputs, 5 pairs, 0.80 pairs/s" or, when the units are what is counted, "3/10 images,
+  // 0.80 images/s".
+  const std::string counts =
+      counted_.empty() ? fmt::format("{}/{} {}, {:.2f} {}/s", units_, of, unit_, rate, unit_)
+                       : fmt::format("{}/{} {}, {} {}, {:.2f} {}/s", units_, of, unit_, pairs_,
+                                     counted_, rate, counted_);
   if (!tty_) {
     if (final) return;  // the caller logs its own summary
-    spdlog::info("{}: {}/{} inputs, {} pairs, {:.2f} pairs/s, ETA {}", label_, units_,
-                 total_ < 0 ? std::string("?") : std::to_string(total_), pairs_, rate, eta);
+    spdlog::info("{}: {}, ETA {}", label_, counts, eta);
     return;
   }
   const int width = 30;
@@ -67,10 +76,8 @@ void Progress::draw(bool final) {
   const int filled = static_cast<int>(frac * width);
   std::string bar(filled, '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "\r%s [%s] %lld/%s  %lld pairs  %.2f pairs/s  %s %s", label_.c_str(),
-               bar.c_str(), static_cast<long long>(units_),
-               total_ < 0 ? "?" : std::to_string(total_).c_str(), static_cast<long long>(pairs_),
-               rate, final ? "took" : "ETA", final ? duration(elapsed).c_str() : eta.c_str());
+  std::fprintf(stderr, "\r%s [%s] %s  %s %s", label_.c_str(), bar.c_str(), counts.c_str(),
+               final ? "took" : "ETA", final ? duration(elapsed).c_str() : eta.c_str());
   if (final) std::fputc('\n', stderr);
   std::fflush(stderr);
 }

@@ -9,8 +9,10 @@ namespace pf {
 
 class Progress {
  public:
-  // total < 0: unknown (no ETA). `tty` decides between the bar and log lines.
-  Progress(std::string label, int64_t total, bool tty);
+  // total < 0: unknown (no ETA). `tty` decides between the bar and log lines. `unit` names what
+  // the bar counts; `counted` what the rate counts ("pairs" for degrade), empty = the units.
+  Progress(std::string label, int64_t total, bool tty, std::string unit = "inputs",
+           std::string counted = "pairs");
   ~Progress();
   // `units` advance the bar (inputs); `pairs` are what the rate counts.
   void advance(int64_t units, int64_t pairs);
@@ -19,7 +21,7 @@ class Progress {
 
  private:
   void draw(bool final);
-  std::string label_;
+  std::string label_, unit_, counted_;
   int64_t total_, units_ = 0, pairs_ = 0;
   bool tty_, finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
