@@ -76,21 +76,23 @@ struct PadAndCrop {
   std::string pads, ends;
 };
 
-PadAndCrop static_pad_and_crop(GraphBuilder& g, const ExportOptions& o, int64_t multiple,
-                               int64_t context, int64_t scale) {
+PadAndCrop static_pad_and_crop(GraphBuilder& g, const ExportOptions& o,
+                               const models::RealCUGANOptions& net) {
+  const int64_t multiple = net.size_multiple(), context = net.context();
   const auto extra = [&](int64_t n) { return (n + multiple - 1) / multiple * multiple - n; };
   // Reflection needs every pad smaller than the side it reflects (F.pad and ONNX Pad alike).
   for (int64_t side : {o.static_h, o.static_w})
-    if (side <= context + extra(side))
+    if (!net.can_pad(side))
       throw ConfigError("--static " + std::to_string(o.static_h) + "x" +
                         std::to_string(o.static_w) + ": Real-CUGAN pads " +
                         std::to_string(context) + " px of context by reflection, so each side " +
                         "must be larger than that plus the rounding to a multiple of " +
-                        std::to_string(multiple));
+                        std::to_string(multiple) + " (any side from " +
+                        std::to_string(net.min_side()) + " px works)");
   const int64_t h = o.static_h, w = o.static_w;
   return {g.int_constant("pads",
                          {0, 0, context, context, 0, 0, context + extra(h), context + extra(w)}),
-          g.int_constant("crop_ends", {scale * h, scale * w})};
+          g.int_constant("crop_ends", {net.scale * h, net.scale * w})};
 }
 
 PadAndCrop dynamic_pad_and_crop(GraphBuilder& g, int64_t multiple, int64_t context, int64_t scale) {
@@ -123,9 +125,9 @@ void realcugan_graph(GraphBuilder& g, models::RealCUGANImpl& net, const ExportOp
   }
   const auto base = x;
   // The same size multiple and context as RealCUGANImpl::forward.
-  const int64_t multiple = o.size_multiple(), context = o.context();
-  const auto geometry = options.static_h > 0 ? static_pad_and_crop(g, options, multiple, context, s)
-                                             : dynamic_pad_and_crop(g, multiple, context, s);
+  const auto geometry = options.static_h > 0
+                            ? static_pad_and_crop(g, options, o)
+                            : dynamic_pad_and_crop(g, o.size_multiple(), o.context(), s);
   auto& pad = g.node("Pad", {x, geometry.pads});
   GraphBuilder::text(pad, "mode", "reflect");
   x = GraphBuilder::out(pad);
