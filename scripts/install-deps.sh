@@ -16,6 +16,8 @@ packages=(
   fonts-wqy-microhei  # a CJK font, so the text operator's cjk charset is tested
   # models / train / infer
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev
+  # `pairforge plot` draws training curves with gnuplot
+  gnuplot-nox
   # tests
   libgtest-dev libgmock-dev
   # reference implementations used by the benchmarks and interop tests

@@ -13,6 +13,8 @@ void register_convert(CLI::App& app);
 void register_upscale(CLI::App& app);
 void register_export(CLI::App& app);
 void register_validate(CLI::App& app);
+void register_train(CLI::App& app);
+void register_plot(CLI::App& app);
 #endif
 
 inline void register_all(CLI::App& app) {
@@ -25,6 +27,8 @@ inline void register_all(CLI::App& app) {
   register_upscale(app);
   register_export(app);
   register_validate(app);
+  register_train(app);
+  register_plot(app);
 #endif
 }
 

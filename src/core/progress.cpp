@@ -48,6 +48,11 @@ void Progress::finish() {
   draw(true);
 }
 
+void Progress::set_note(std::string note) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  note_ = std::move(note);
+}
+
 static std::string duration(double s) {
   const int t = static_cast<int>(s + 0.5);
   return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
@@ -76,8 +81,10 @@ void Progress::draw(bool final) {
   const int filled = static_cast<int>(frac * width);
   std::string bar(filled, '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "\r%s [%s] %s  %s %s", label_.c_str(), bar.c_str(), counts.c_str(),
-               final ? "took" : "ETA", final ? duration(elapsed).c_str() : eta.c_str());
+  // \033[K clears what a longer previous line left behind.
+  std::fprintf(stderr, "\r%s [%s] %s  %s %s%s%s\033[K", label_.c_str(), bar.c_str(), counts.c_str(),
+               final ? "took" : "ETA", final ? duration(elapsed).c_str() : eta.c_str(),
+               note_.empty() ? "" : "  ", note_.c_str());
   if (final) std::fputc('\n', stderr);
   std::fflush(stderr);
 }

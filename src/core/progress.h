@@ -17,11 +17,13 @@ class Progress {
   // `units` advance the bar (inputs); `pairs` are what the rate counts.
   void advance(int64_t units, int64_t pairs);
   void finish();
+  // Text drawn after the counts (the trainer's losses and learning rate).
+  void set_note(std::string note);
   static bool stderr_is_tty();
 
  private:
   void draw(bool final);
-  std::string label_, unit_, counted_;
+  std::string label_, unit_, counted_, note_;
   int64_t total_, units_ = 0, pairs_ = 0;
   bool tty_, finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;

@@ -1,19 +1,13 @@
 #include "io/image.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace fs = std::filesystem;
@@ -126,76 +120,24 @@ std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bi
   return out;
 }
 
-static std::string host_name() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "host";
-  std::string h(buf);
-  std::replace(h.begin(), h.end(), '-', '_');  // '-' separates the fields of a temp name
-  return h;
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  pf::write_file_atomic(path, bytes);
 }
-
-static std::string temp_name(const std::string& path) {
-  static std::atomic<uint64_t> counter{0};
-  return path + ".tmp-" + host_name() + "-" + std::to_string(::getpid()) + "-" +
-         std::to_string(counter++);
+void write_file_atomic(const std::string& path, const std::string& text) {
+  pf::write_file_atomic(path, std::string_view(text));
 }
 
 bool is_stale_temp(const std::string& path) {
-  const std::string name = fs::path(path).filename().string();
-  const auto at = name.rfind(".tmp-");
-  if (at == std::string::npos) return false;
-  // Fields: host-pid-counter. Another host's temp file may belong to a live shard on a shared
-  // folder: only an hour of silence makes it stale.
-  const std::string fields = name.substr(at + 5);
-  const auto d1 = fields.find('-'), d2 = fields.rfind('-');
-  std::error_code ec;
-  if (d1 != std::string::npos && d2 > d1 && fields.substr(0, d1) == host_name()) {
-    const long pid = std::strtol(fields.substr(d1 + 1, d2 - d1 - 1).c_str(), nullptr, 10);
-    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-  }
-  const auto age = fs::file_time_type::clock::now() - fs::last_write_time(path, ec);
-  return !ec && age > std::chrono::hours(1);
+  return pf::is_stale_temp(path);
 }
 
 std::string temp_path_for_tests(const std::string& path, long pid) {
-  return path + ".tmp-" + host_name() + "-" + std::to_string(pid) + "-0";
-}
-
-template <class Bytes>
-static void write_atomic(const std::string& path, const Bytes& bytes) {
-  const fs::path parent = fs::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  const std::string tmp = temp_name(path);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw IoError("cannot write '" + tmp + "'");
-    f.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) {
-      f.close();
-      fs::remove(tmp, ec);
-      throw IoError("cannot write '" + path + "' (disk full?)");
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw IoError("cannot rename into '" + path + "': " + ec.message());
-  }
-}
-
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
-  write_atomic(path, bytes);
-}
-void write_file_atomic(const std::string& path, const std::string& text) {
-  write_atomic(path, text);
+  return pf::temp_path_for_tests(path, pid);
 }
 
 void write_png_atomic(const std::string& path, const cv::Mat& rgb, const cv::Mat& alpha,
                       int bit_depth) {
-  write_atomic(path, encode_png(rgb, alpha, bit_depth));
+  pf::write_file_atomic(path, encode_png(rgb, alpha, bit_depth));
 }
 
 cv::Mat to_bgr_u8(const cv::Mat& rgb) {

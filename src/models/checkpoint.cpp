@@ -66,7 +66,14 @@ RawTensor gather(const TensorRef& ref, const std::vector<uint8_t>& storage,
   return t;
 }
 
-const PyObject* unwrap(const PyObject* root, std::string& wrapper) {
+const PyObject* unwrap(const PyObject* root, std::string& wrapper, const std::string& preferred) {
+  if (!preferred.empty() && root->kind == PyObject::Kind::kDict) {
+    const PyObject* v = root->get(preferred);
+    if (v && v->kind == PyObject::Kind::kDict) {
+      wrapper = preferred;
+      root = v;
+    }
+  }
   while (root->kind == PyObject::Kind::kDict) {
     const PyObject* inner = nullptr;
     for (const char* key : kWrapperKeys) {
@@ -121,7 +128,8 @@ void strip_common_prefixes(NamedTensors& tensors) {
   }
 }
 
-Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label) {
+Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
+                    const std::string& preferred_key) {
   if (!looks_like_zip(bytes)) {
     if (is_legacy_pth(bytes))
       throw ModelError(label +
@@ -144,7 +152,7 @@ Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label)
   Checkpoint ck;
   ck.format = FileFormat::kPth;
   ck.metadata = pth_metadata(root);
-  const PyObject* dict = unwrap(root, ck.wrapper);
+  const PyObject* dict = unwrap(root, ck.wrapper, preferred_key);
   if (dict->kind != PyObject::Kind::kDict)
     throw ModelError(label + ": the checkpoint is not a dict of tensors");
 
@@ -244,18 +252,18 @@ Checkpoint read_safetensors(const std::vector<uint8_t>& bytes, const std::string
   return ck;
 }
 
-Checkpoint read_checkpoint(const std::string& path) {
+Checkpoint read_checkpoint(const std::string& path, const std::string& preferred_key) {
   const auto bytes = read_file_bytes(path);
   // Trust the content over the extension: a .pth starts "PK", a safetensors with a length.
-  if (looks_like_zip(bytes) || is_legacy_pth(bytes)) return read_pth(bytes, path);
-  if (format_from_path(path) == FileFormat::kPth) return read_pth(bytes, path);
+  if (looks_like_zip(bytes) || is_legacy_pth(bytes)) return read_pth(bytes, path, preferred_key);
+  if (format_from_path(path) == FileFormat::kPth) return read_pth(bytes, path, preferred_key);
   return read_safetensors(bytes, path);
 }
 
 std::vector<uint8_t> write_pth(const NamedTensors& tensors, const Metadata& metadata,
                                const PthOptions& options) {
-  std::vector<std::string> keys{"params_ema"};
-  if (options.also_params) keys.push_back("params");
+  std::vector<std::string> keys{options.key};
+  if (options.also_params && options.key != "params") keys.push_back("params");
   const std::string dir = "archive/";
   ZipWriter zip;
   zip.add(dir + "data.pkl", pickle_state_dict(keys, tensors, metadata, kPthMetadataKey));

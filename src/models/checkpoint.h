@@ -24,13 +24,17 @@ struct Checkpoint {
 // The key our .pth files keep the string metadata under (ignored by spandrel and torch users).
 inline constexpr const char* kPthMetadataKey = "pairforge_metadata";
 
-Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label);
+// `preferred_key`: a wrapper to take first when the file has it (traiNNer-redux's param_key_g),
+// before the usual order (params_ema, params, state_dict, model_state_dict, model, net).
+Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
+                    const std::string& preferred_key = "");
 Checkpoint read_safetensors(const std::vector<uint8_t>& bytes, const std::string& label);
 // Dispatches on the content (zip or not), not the extension.
-Checkpoint read_checkpoint(const std::string& path);
+Checkpoint read_checkpoint(const std::string& path, const std::string& preferred_key = "");
 
 struct PthOptions {
-  bool also_params = false;  // write `params` next to `params_ema` (same tensors)
+  std::string key = "params_ema";  // the wrapper key of the state dict
+  bool also_params = false;        // write `params` next to it too (same tensors)
 };
 std::vector<uint8_t> write_pth(const NamedTensors& tensors, const Metadata& metadata,
                                const PthOptions& options = {});

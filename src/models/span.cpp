@@ -76,10 +76,11 @@ std::array<torch::Tensor, 3> SPABImpl::forward(torch::Tensor x) {
 SPANOptions SPANOptions::preset(const std::string& name, int64_t upscale) {
   SPANOptions o;
   o.upscale = upscale;
+  o.norm = false;
   if (name == "span")
-    o.feature_channels = 48;
+    o.feature_channels = 52;
   else if (name == "span_s")
-    o.feature_channels = 32;
+    o.feature_channels = 48;
   else
     throw ModelError("unknown SPAN preset '" + name + "' (span, span_s)");
   return o;

@@ -39,8 +39,8 @@ struct SPANOptions {
   double img_range = 255.0;
   std::array<double, 3> rgb_mean{0.4488, 0.4371, 0.4040};
 
-  // "span" (48 feature channels, the paper's model) and "span_s" (SPAN-S, 32 as in
-  // traiNNer-redux's span_s); ModelError otherwise.
+  // traiNNer-redux's presets (span_arch.py): "span" (52 feature channels) and "span_s" (48, the
+  // size of 2xLiveActionV1_SPAN), both without normalisation; ModelError otherwise.
   static SPANOptions preset(const std::string& name, int64_t upscale);
 };
 

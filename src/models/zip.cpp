@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace pf::models {
@@ -80,11 +81,7 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
 }
 
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw IoError("cannot write '" + path + "'");
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw IoError("short write to '" + path + "'");
+  write_file_atomic(path, bytes);
 }
 
 ZipReader::ZipReader(std::vector<uint8_t> bytes, std::string label)

@@ -50,6 +50,7 @@ class ZipWriter {
 // True when the bytes start like a zip archive ("PK\3\4").
 bool looks_like_zip(const std::vector<uint8_t>& bytes);
 std::vector<uint8_t> read_file_bytes(const std::string& path);
+// Atomic (temp file + rename), so a killed writer never leaves half a checkpoint.
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
 
 }  // namespace pf::models

@@ -137,7 +137,7 @@ TEST(RoundTrip, PthAndSafetensorsAreLossless) {
   const Metadata meta{{"arch", "Compact"}, {"scale", "2"}};
 
   for (bool also_params : {false, true}) {
-    const auto pth = read_pth(write_pth(tensors, meta, {also_params}), "mem.pth");
+    const auto pth = read_pth(write_pth(tensors, meta, {"params_ema", also_params}), "mem.pth");
     EXPECT_EQ(pth.wrapper, "params_ema");
     EXPECT_EQ(pth.metadata, meta);
     ASSERT_EQ(pth.tensors.size(), tensors.size());
@@ -197,7 +197,7 @@ TEST(Python, TorchLoadWeightsOnlyAcceptsOurPth) {
     GTEST_SKIP() << python << " with torch and numpy is not available";
   const auto ck = read_checkpoint(pf::test::fixture(kJaNai));
   const std::string out = pf::test::temp_path("janai.pth");
-  write_file_bytes(out, write_pth(ck.tensors, {{"arch", "Compact"}}, {true}));
+  write_file_bytes(out, write_pth(ck.tensors, {{"arch", "Compact"}}, {"params_ema", true}));
   const std::string script =
       std::string(PAIRFORGE_SOURCE_DIR) + "/tests/models/python/check_pth.py";
   const std::string cmd = python + " " + script + " " + out + " " + pf::test::fixture(kJaNai);

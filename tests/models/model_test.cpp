@@ -335,9 +335,12 @@ TEST_F(ModelTest, PresetsAndSmallArchitectures) {
   EXPECT_EQ(uc->named_parameters().size(), 2u * 10);  // no activation weights
   EXPECT_THROW(CompactOptions::preset("huge", 2), pf::ModelError);
 
+  // traiNNer-redux's span_arch.py: span 52 and span_s 48 feature channels, norm off.
   SPAN s(SPANOptions::preset("span_s", 4));
   EXPECT_EQ(s->forward(torch::rand({1, 3, 9, 8})).sizes(), (std::vector<int64_t>{1, 3, 36, 32}));
-  EXPECT_EQ(module_state(*s).front().first, "conv_1.sk.weight");  // norm on: no no_norm key
+  EXPECT_EQ(s->conv_1->sk->weight.size(0), 48);
+  EXPECT_EQ(module_state(*s).front().first, "no_norm");  // norm off: spandrel's marker first
+  EXPECT_EQ(SPAN(SPANOptions::preset("span", 2))->conv_1->sk->weight.size(0), 52);
 
   LBO lbo;
   EXPECT_EQ(lbo->forward(torch::rand({1, 3, 16, 12})).sizes(), (std::vector<int64_t>{1, 3, 8, 6}));

@@ -1,0 +1,525 @@
+#include "train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
+#include "infer/device.h"
+#include "models/checkpoint.h"
+#include "models/model.h"
+#include "models/span.h"
+#include "train/ema.h"
+#include "train/loader.h"
+#include "train/loss_scaler.h"
+#include "train/losses/image_ops.h"
+#include "train/optimizer.h"
+#include "train/run_state.h"
+#include "train/scheduler.h"
+#include "train/train_log.h"
+#include "train/validation.h"
+
+namespace fs = std::filesystem;
+
+namespace pf::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_eval_conv(const std::string& name) {
+  return name.find("eval_conv") != std::string::npos;
+}
+
+// The trainable parameters by name (SPAN's eval_conv is derived from its branches, not trained).
+NamedTorch trainable(torch::nn::Module& net) {
+  NamedTorch out;
+  for (auto& p : net.named_parameters(true)) {
+    if (is_eval_conv(p.key())) {
+      p.value().set_requires_grad(false);
+      continue;
+    }
+    out.emplace_back(p.key(), p.value());
+  }
+  return out;
+}
+
+NamedTorch all_tensors(torch::nn::Module& net) {
+  NamedTorch out;
+  for (auto& p : net.named_parameters(true)) out.emplace_back(p.key(), p.value());
+  for (auto& b : net.named_buffers(true)) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+void copy_into(torch::nn::Module& net, const NamedTorch& from, const std::string& label) {
+  torch::NoGradGuard no_grad;
+  auto dst = all_tensors(net);
+  for (auto& [name, t] : dst) {
+    const torch::Tensor* src = nullptr;
+    for (const auto& kv : from)
+      if (kv.first == name) src = &kv.second;
+    if (!src || src->sizes() != t.sizes())
+      throw ModelError(label + ": '" + name + "' is missing or has another shape (was the state " +
+                       "written for another network_g?)");
+    t.copy_(*src);
+  }
+}
+
+void reparameterize(torch::nn::Module& net) {
+  if (auto* span = net.as<models::SPANImpl>()) span->reparameterize();
+}
+
+std::string archive_name(const std::string& dir) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
+  return dir + "_archived_" + buf;
+}
+
+class Session {
+ public:
+  Session(TrainConfig config, TrainData data, const TrainerOptions& options)
+      : c_(std::move(config)),
+        data_(std::move(data)),
+        o_(options),
+        paths_((fs::path(o_.experiments_root) / c_.name).string()) {}
+
+  TrainResult run();
+
+ private:
+  void setup();
+  void resume_from(const std::string& state_path);
+  // One optimiser step; false when it was skipped (non-finite loss or fp16 overflow).
+  bool step(Loader& loader, int64_t iter, std::map<std::string, double>& logged);
+  void save(int64_t iter);
+  void log_progress(int64_t iter, TrainLog& log, Loader& loader);
+  ValResult validate(int64_t iter, TrainLog& log);
+
+  TrainConfig c_;
+  TrainData data_;
+  TrainerOptions o_;
+  RunPaths paths_;
+  torch::Device device_{torch::kCPU};
+  torch::nn::AnyModule net_, ema_net_;
+  std::unique_ptr<Ema> ema_;
+  std::unique_ptr<AdamOptimizer> optim_;
+  std::unique_ptr<LossScaler> scaler_;
+  std::vector<std::unique_ptr<Loss>> losses_;
+  bool autocast_ = false;
+  torch::ScalarType amp_dtype_ = torch::kFloat16;
+  int64_t start_iter_ = 0, nan_count_ = 0, last_saved_ = -1;
+  uint64_t seed_ = 0;
+  Clock::time_point window_start_, run_start_;
+  std::unique_ptr<Progress> bar_;
+  TrainResult result_;
+};
+
+void Session::setup() {
+  infer::set_threads(o_.threads);
+  std::string device = o_.device;
+  if (device == "auto" && c_.num_gpu == "0") device = "cpu";
+  device_ = infer::resolve_device(device);
+  if (c_.use_amp && !device_.is_cuda()) {
+    spdlog::warn("use_amp: mixed precision runs on CUDA only; training on the CPU in fp32");
+  } else if (c_.use_amp) {
+    autocast_ = true;
+    amp_dtype_ = c_.amp_bf16 ? torch::kBFloat16 : torch::kFloat16;
+  }
+  scaler_ = std::make_unique<LossScaler>(autocast_ && amp_dtype_ == torch::kFloat16);
+
+  // The seed: given, or drawn once and recorded (a resume reads it back from the state).
+  if (c_.manual_seed >= 0) {
+    seed_ = static_cast<uint64_t>(c_.manual_seed);
+  } else {
+    std::random_device rd;
+    seed_ = (static_cast<uint64_t>(rd()) << 20 ^ rd()) % 100000000;
+    c_.manual_seed = static_cast<int64_t>(seed_);
+    spdlog::info("manual_seed not set: using {} (recorded in the run's config and states)", seed_);
+  }
+  torch::manual_seed(seed_);
+  net_ = models::build_model(c_.network_g.spec);
+  net_.ptr()->train();
+  if (!c_.path.pretrain_network_g.empty()) {
+    const auto r = load_pretrain(*net_.ptr(), c_.path.pretrain_network_g, c_.path.param_key_g,
+                                 c_.path.strict_load_g);
+    spdlog::info("pretrain {}: {} weights loaded{}", c_.path.pretrain_network_g, r.loaded.size(),
+                 r.wrapper.empty() ? "" : " from '" + r.wrapper + "'");
+    for (const auto& s : r.skipped) spdlog::warn("pretrain: skipped {}", s);
+    for (const auto& s : r.unused) spdlog::warn("pretrain: unused weight {}", s);
+  }
+  if (c_.use_channels_last) models::use_channels_last(*net_.ptr());
+  net_.ptr()->to(device_);
+  optim_ = std::make_unique<AdamOptimizer>(trainable(*net_.ptr()), c_.train.optim_g);
+  if (c_.train.ema_decay > 0) {
+    ema_net_ = models::build_model(c_.network_g.spec);
+    if (!c_.path.pretrain_network_g_ema.empty())
+      load_pretrain(*ema_net_.ptr(), c_.path.pretrain_network_g_ema, "params_ema",
+                    c_.path.strict_load_g);
+    else
+      copy_into(*ema_net_.ptr(), all_tensors(*net_.ptr()), "EMA");
+    ema_net_.ptr()->to(device_);
+    ema_net_.ptr()->eval();
+    EmaOptions eo;
+    eo.decay = c_.train.ema_decay;
+    eo.power = c_.train.ema_power;
+    eo.update_after_step = c_.train.ema_update_after_step;
+    ema_ = std::make_unique<Ema>(*net_.ptr(), *ema_net_.ptr(), eo);
+  }
+  Warnings ignored;  // the config reader already reported the losses' warnings
+  losses_ = make_losses(c_.train.losses, ignored);
+}
+
+void Session::resume_from(const std::string& path) {
+  const TrainingState s = load_state(path);
+  if (s.counters.count("arch") && s.counters.at("arch") != c_.network_g.spec.arch)
+    throw ConfigError(path + ": the state is of a " + s.counters.at("arch") +
+                      " network, the config trains " + c_.network_g.spec.arch);
+  copy_into(*net_.ptr(), s.net_g, path);
+  if (ema_) {
+    if (s.net_g_ema.empty())
+      throw ConfigError(path + ": the state has no EMA weights but ema_decay is set");
+    copy_into(*ema_net_.ptr(), s.net_g_ema, path);
+    ema_->restore(std::stoll(s.counters.at("ema_step")), s.counters.at("ema_initted") == "1");
+  }
+  optim_->load_state(s.optimizer, path);
+  if (s.counters.count("loss_scale"))
+    scaler_->restore(std::stod(s.counters.at("loss_scale")),
+                     std::stoll(s.counters.at("loss_scale_growth")));
+  if (s.counters.count("manual_seed")) {
+    const uint64_t recorded = std::stoull(s.counters.at("manual_seed"));
+    if (recorded != seed_)
+      spdlog::info("resume: continuing the recorded seed {} (the config says {})", recorded, seed_);
+    seed_ = recorded;
+    c_.manual_seed = static_cast<int64_t>(seed_);
+  }
+  start_iter_ = s.iteration;
+  last_saved_ = s.iteration;
+  spdlog::info("resumed from {} at iteration {}", path, s.iteration);
+}
+
+bool Session::step(Loader& loader, int64_t iter, std::map<std::string, double>& logged) {
+  const int64_t accum = c_.train_sets[0].accum_iter;
+  const auto format =
+      c_.use_channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  std::map<std::string, double> step_losses;
+  bool finite = true;
+  for (int64_t m = 0; m < accum; ++m) {
+    Batch b = loader.next();
+    const auto lq = b.lq.to(device_).contiguous(format);
+    const auto gt = b.gt.to(device_).contiguous(format);
+    torch::Tensor out;
+    {
+      // Autocast covers the network only; the losses run in float32 as traiNNer-redux's
+      // custom_fwd(cast_inputs=float32) losses do.
+      if (autocast_) {
+        at::autocast::set_enabled(true);
+        at::autocast::set_autocast_gpu_dtype(amp_dtype_);
+        at::autocast::increment_nesting();
+      }
+      out = net_.forward(lq);
+      if (autocast_) {
+        at::autocast::decrement_nesting();
+        at::autocast::clear_cache();
+        at::autocast::set_enabled(false);
+      }
+    }
+    out = out.to(torch::kFloat32);
+    torch::Tensor total = torch::zeros({}, out.options());
+    torch::Tensor lq_target;
+    for (size_t i = 0; i < losses_.size(); ++i) {
+      const auto& lc = c_.train.losses[i];
+      const torch::Tensor* target = &gt;
+      if (lc.target_lq) {
+        if (!lq_target.defined()) {
+          torch::NoGradGuard no_grad;
+          lq_target = resize_bicubic_aa(lq.to(torch::kFloat32), gt.size(2), gt.size(3)).clamp(0, 1);
+        }
+        target = &lq_target;
+      }
+      for (const auto& [part, value] : losses_[i]->forward(out, *target)) {
+        const auto weighted = value * lc.weight;
+        total = total + weighted / static_cast<double>(accum);
+        const std::string label = part.empty() ? lc.label : lc.label + "_" + part;
+        step_losses[label] += weighted.item<double>() / static_cast<double>(accum);
+      }
+    }
+    if (!std::isfinite(total.item<double>())) {
+      finite = false;
+      break;
+    }
+    scaler_->scale_loss(total).backward();
+  }
+  if (!finite) {
+    optim_->zero_grad();
+    if (++nan_count_ > 10)
+      throw Error(fmt::format(
+          "training failed: NaN or Inf losses 10 iterations in a row (iteration {}); try a "
+          "lower learning rate",
+          iter));
+    spdlog::warn("iteration {}: NaN/Inf loss, update skipped ({} in a row)", iter, nan_count_);
+    return false;
+  }
+  nan_count_ = 0;
+  std::vector<torch::Tensor> params;
+  for (const auto& kv : optim_->params()) params.push_back(kv.second);
+  const bool ok = scaler_->unscale(params);
+  scaler_->update(!ok);
+  if (!ok) {
+    optim_->zero_grad();
+    return false;
+  }
+  if (c_.train.grad_clip) {
+    // torch.nn.utils.clip_grad_norm_: total L2 norm, scaled by max / (norm + 1e-6) when above.
+    torch::NoGradGuard no_grad;
+    double sq = 0;
+    for (const auto& p : params)
+      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+    const double norm = std::sqrt(sq), coef = c_.train.grad_clip_max_norm / (norm + 1e-6);
+    if (coef < 1)
+      for (const auto& p : params)
+        if (p.grad().defined()) p.grad().mul_(coef);
+    step_losses["grad_norm"] = norm;
+  }
+  optim_->set_lr(
+      learning_rate(c_.train.scheduler, c_.train.optim_g.lr, iter, c_.train.warmup_iter));
+  optim_->step();
+  optim_->zero_grad();
+  if (ema_) ema_->update();
+  double total_logged = 0;
+  for (const auto& [k, v] : step_losses)
+    if (k != "grad_norm") total_logged += v;
+  step_losses["total"] = total_logged;
+  logged = std::move(step_losses);
+  return true;
+}
+
+void Session::save(int64_t iter) {
+  const std::string& fmt = c_.logger.save_checkpoint_format;
+  models::Metadata meta = c_.network_g.spec.to_metadata();
+  meta["pairforge_iteration"] = std::to_string(iter);
+  meta["pairforge_experiment"] = c_.name;
+  result_.model_files.clear();
+  reparameterize(*net_.ptr());
+  models::PthOptions params;
+  params.key = "params";
+  const std::string g = paths_.model_file("net_g", iter, fmt);
+  models::write_checkpoint(g, models::module_state(*net_.ptr()), meta, params);
+  result_.model_files.push_back(g);
+  if (ema_) {
+    reparameterize(*ema_net_.ptr());
+    const std::string e = paths_.model_file("net_g_ema", iter, fmt);
+    models::write_checkpoint(e, models::module_state(*ema_net_.ptr()), meta, {});
+    result_.model_files.push_back(e);
+  }
+  TrainingState s;
+  s.iteration = iter;
+  s.net_g = all_tensors(*net_.ptr());
+  if (ema_) s.net_g_ema = all_tensors(*ema_net_.ptr());
+  s.optimizer = optim_->state();
+  s.counters = {{"arch", c_.network_g.spec.arch},
+                {"manual_seed", std::to_string(seed_)},
+                {"ema_step", ema_ ? std::to_string(ema_->step()) : "0"},
+                {"ema_initted", ema_ && ema_->initted() ? "1" : "0"},
+                {"loss_scale", fmt::format("{}", scaler_->scale())},
+                {"loss_scale_growth", std::to_string(scaler_->growth_tracker())},
+                {"experiment", c_.name}};
+  result_.last_state = paths_.state_file(iter);
+  save_state(result_.last_state, s);
+  last_saved_ = iter;
+}
+
+void Session::log_progress(int64_t iter, TrainLog& log, Loader& loader) {
+  const auto now = Clock::now();
+  const double window_s = std::chrono::duration<double>(now - window_start_).count();
+  const double elapsed = std::chrono::duration<double>(now - run_start_).count();
+  const auto w = log.take();
+  const double wait = loader.take_wait_seconds();
+  const double rate = window_s > 0 ? static_cast<double>(w.iterations) / window_s : 0;
+  const double eta = rate > 0 ? static_cast<double>(c_.train.total_iter - iter) / rate : 0;
+  const double lr =
+      learning_rate(c_.train.scheduler, c_.train.optim_g.lr, iter, c_.train.warmup_iter);
+  nlohmann::json losses = nlohmann::json::object();
+  std::string text;
+  for (const auto& [k, v] : w.losses) {
+    if (k == "grad_norm") continue;
+    losses[k] = v;
+    if (k != "total") text += fmt::format(" {} {:.4g}", k, v);
+  }
+  nlohmann::json r = {
+      {"event", "train"},
+      {"iter", iter},
+      {"time",
+       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()},
+      {"elapsed_s", elapsed},
+      {"lr", lr},
+      {"losses", losses},
+      {"it_per_s", rate},
+      {"data_wait_share", window_s > 0 ? wait / window_s : 0},
+      {"eta_s", eta}};
+  if (w.losses.count("grad_norm")) r["grad_norm"] = w.losses.at("grad_norm");
+  log.write(r);
+  window_start_ = now;
+  if (bar_) {
+    bar_->set_note(fmt::format("lr {:.3g}{}", lr, text));
+  } else {
+    spdlog::info("iter {:>7}/{}  {:.2f} it/s  data wait {:.0f} %  lr {:.3g} {}  ETA {:.0f} s", iter,
+                 c_.train.total_iter, rate, window_s > 0 ? 100 * wait / window_s : 0, lr, text,
+                 eta);
+  }
+}
+
+ValResult Session::validate(int64_t iter, TrainLog& log) {
+  torch::nn::Module& source = ema_ ? *ema_net_.ptr() : *net_.ptr();
+  ValidationRun v;
+  v.spec = c_.network_g.spec;
+  v.weights = all_tensors(source);
+  v.device = device_.str();
+  v.tile = c_.val.tile_size;
+  v.overlap = c_.val.tile_overlap;
+  v.metrics = c_.val.metrics_enabled ? c_.val.metrics : std::vector<MetricOptions>{};
+  v.save_dir = c_.val.save_img ? paths_.visualization : "";
+  v.suffix = c_.val.suffix;
+  v.write_image = data_.write_image;
+  const ValOutcome out = run_validation(v, data_.val, iter);
+  ValResult r{iter, out.metrics, out.bicubic};
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& im : out.images) {
+    nlohmann::json j = {{"name", im.name}, {"lq", im.lq_path}, {"gt", im.gt_path}};
+    if (!im.output.empty()) j["output"] = fs::relative(im.output, paths_.root).generic_string();
+    for (const auto& [k, val] : im.metrics) j[k] = val;
+    images.push_back(j);
+  }
+  log.write(
+      {{"event", "val"},
+       {"iter", iter},
+       {"time",
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()},
+       {"metrics", out.metrics},
+       {"bicubic", out.bicubic},
+       {"images", images}});
+  std::string text;
+  for (const auto& [k, val] : out.metrics)
+    text += fmt::format("  {} {:.4f} (bicubic {:.4f})", k, val,
+                        out.bicubic.count(k) ? out.bicubic.at(k) : 0.0);
+  if (bar_) std::fputc('\n', stderr);
+  spdlog::info("validation at {}:{}{}", iter, text.empty() ? " images written" : "", text);
+  return r;
+}
+
+TrainResult Session::run() {
+  result_.run_dir = paths_.root;
+  std::string state_path;
+  if (o_.resume == "auto") {
+    std::vector<std::string> skipped;
+    if (auto p = newest_state(paths_.states, &skipped)) state_path = *p;
+    for (const auto& s : skipped) spdlog::warn("resume: skipping unreadable state: {}", s);
+    if (state_path.empty())
+      spdlog::info("resume auto: no training state in {}, starting from scratch", paths_.states);
+  } else if (!o_.resume.empty()) {
+    state_path = o_.resume;
+  } else if (!c_.path.resume_state.empty()) {
+    state_path = c_.path.resume_state;
+  }
+  std::error_code ec;
+  if (state_path.empty() && fs::exists(paths_.root, ec)) {
+    const std::string archived = archive_name(paths_.root);
+    fs::rename(paths_.root, archived, ec);
+    if (ec) throw IoError("cannot archive the old run " + paths_.root + ": " + ec.message());
+    spdlog::info("{} existed: moved to {} (use --resume auto to continue a run)", paths_.root,
+                 archived);
+  }
+  fs::create_directories(paths_.models, ec);
+  fs::create_directories(paths_.states, ec);
+  if (ec) throw IoError("cannot create " + paths_.root + ": " + ec.message());
+  remove_stale_temps(paths_.root);
+
+  setup();
+  if (!state_path.empty()) resume_from(state_path);
+  result_.first_iteration = start_iter_ + 1;
+  if (!o_.config_text.empty())
+    write_file_atomic((fs::path(paths_.root) / fs::path(c_.file).filename()).string(),
+                      std::string_view(o_.config_text));
+  write_file_atomic(paths_.resolved_config, std::string_view(c_.resolved_yaml()));
+  TrainLog log(paths_.log, start_iter_);
+
+  const auto& ds = c_.train_sets[0];
+  LoaderOptions lo;
+  lo.batch = ds.batch_size_per_gpu;
+  lo.accum = ds.accum_iter;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = o_.loader_threads > 0 ? o_.loader_threads : static_cast<int>(ds.num_worker_per_gpu);
+  if (threads <= 0 || threads > cores) threads = cores;
+  lo.threads = threads;
+  lo.prefetch = std::max<int64_t>(2, 2 * threads / std::max<int64_t>(1, lo.batch) + 2);
+  lo.seed = seed_;
+  lo.first_iteration = start_iter_ + 1;
+  spdlog::info("training {} x{} ({}) on {}, {} iterations from {}; data: {}; {} loader threads",
+               c_.network_g.type, c_.scale, c_.network_g.spec.arch, device_.str(),
+               c_.train.total_iter, start_iter_ + 1, data_.describe, threads);
+  Loader loader(*data_.train, lo);
+  if (o_.progress_bar)
+    bar_ = std::make_unique<Progress>("train", c_.train.total_iter, true, "iterations", "");
+  if (bar_) bar_->advance(start_iter_, 0);
+  run_start_ = window_start_ = Clock::now();
+  result_.last_iteration = start_iter_;
+
+  int64_t iter = start_iter_;
+  try {
+    while (iter < c_.train.total_iter) {
+      const int64_t next = iter + 1;
+      std::map<std::string, double> losses;
+      if (step(loader, next, losses)) log.add(losses);
+      iter = next;
+      result_.last_iteration = iter;
+      if (bar_) bar_->advance(1, 1);
+      if (iter % c_.logger.print_freq == 0) log_progress(iter, log, loader);
+      const bool last = iter == c_.train.total_iter;
+      if (iter % c_.logger.save_checkpoint_freq == 0 || last) save(iter);
+      if (c_.val.val_enabled && !data_.val.empty() && (iter % c_.val.val_freq == 0 || last))
+        result_.validations.push_back(validate(iter, log));
+      if (o_.after_iteration) o_.after_iteration(iter);
+      if (interrupted() && !last) {
+        if (last_saved_ != iter) save(iter);
+        result_.interrupted = true;
+        if (bar_) std::fputc('\n', stderr);
+        spdlog::warn("interrupted at iteration {}: state saved to {}; rerun with --resume auto",
+                     iter, result_.last_state);
+        break;
+      }
+    }
+  } catch (...) {
+    // Keep what was learnt: the weights are those after the last completed iteration.
+    if (iter > start_iter_ && last_saved_ != iter) {
+      try {
+        save(iter);
+        spdlog::error("training stopped at iteration {}; state saved to {}", iter,
+                      result_.last_state);
+      } catch (const std::exception& e) {
+        spdlog::error("could not save a state after the failure: {}", e.what());
+      }
+    }
+    throw;
+  }
+  if (bar_) bar_->finish();
+  return result_;
+}
+
+}  // namespace
+
+TrainResult run_training(TrainConfig config, TrainData data, const TrainerOptions& options) {
+  if (!data.train) throw Error("run_training: no training data");
+  Session s(std::move(config), std::move(data), options);
+  return s.run();
+}
+
+}  // namespace pf::train

@@ -1,0 +1,53 @@
+// The training loop: a short loop over parts (data -> model -> losses -> optimiser -> EMA ->
+// checkpoint / validation / log hooks), each of which is tested alone.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "train/config.h"
+#include "train/data.h"
+
+namespace pf::train {
+
+struct TrainData {
+  std::shared_ptr<const SampleSource> train;
+  std::vector<ValItem> val;
+  ImageWriter write_image;  // validation images; may be empty when save_img is off
+  std::string describe;     // one line about the data, for the log
+};
+
+struct TrainerOptions {
+  std::string experiments_root = "experiments";
+  std::string resume;  // "": fresh (an old run is archived), "auto", or a .state path
+  std::string device = "auto";
+  int threads = 0;            // torch threads (0: every core)
+  int loader_threads = 0;     // 0: from the config (num_worker_per_gpu), capped at the cores
+  bool progress_bar = false;  // a bar on the terminal instead of log lines
+  std::string config_text;    // the config file as written, copied into the run
+  // Called after every completed iteration; tests use it to simulate crashes and Ctrl-C.
+  std::function<void(int64_t iteration)> after_iteration;
+};
+
+struct ValResult {
+  int64_t iteration = 0;
+  std::map<std::string, double> metrics;  // label -> mean over the validation set
+  std::map<std::string, double> bicubic;  // the same metrics for bicubic upscaling
+};
+
+struct TrainResult {
+  int64_t first_iteration = 1, last_iteration = 0;
+  bool interrupted = false;
+  std::string run_dir, last_state;
+  std::vector<std::string> model_files;  // the last checkpoint's files
+  std::vector<ValResult> validations;
+};
+
+// Runs (or resumes) the training described by `config`. Interrupts (SIGINT/SIGTERM) and
+// exceptions save a training state first; a rerun with resume "auto" continues from it.
+TrainResult run_training(TrainConfig config, TrainData data, const TrainerOptions& options);
+
+}  // namespace pf::train
