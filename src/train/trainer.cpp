@@ -121,6 +121,7 @@ class Session {
   uint64_t seed_ = 0;
   Clock::time_point window_start_, run_start_;
   std::unique_ptr<Progress> bar_;
+  std::map<std::string, std::map<std::string, double>> bicubic_cache_;
   TrainResult result_;
 };
 
@@ -390,6 +391,7 @@ ValResult Session::validate(int64_t iter, TrainLog& log) {
   v.save_dir = c_.val.save_img ? paths_.visualization : "";
   v.suffix = c_.val.suffix;
   v.write_image = data_.write_image;
+  v.bicubic_cache = &bicubic_cache_;
   const ValOutcome out = run_validation(v, data_.val, iter);
   ValResult r{iter, out.metrics, out.bicubic};
   nlohmann::json images = nlohmann::json::array();

@@ -161,3 +161,24 @@ TEST(TrainCli, ConfigErrorsExitThreeWithTheLineAndColumn) {
 }
 
 }  // namespace pf
+
+namespace pf {
+
+TEST(TrainCli, TheKeyReferenceInTheReadmeIsCurrent) {
+  test::TempDir dir;
+  const Result keys = run("train --keys", dir.path());
+  ASSERT_EQ(keys.code, 0);
+  const std::string readme =
+      test::read_file(std::string(PAIRFORGE_SOURCE_DIR) + "/configs/train/README.md");
+  const auto a = readme.find("<!-- keys:begin -->\n"), b = readme.find("<!-- keys:end -->");
+  ASSERT_NE(a, std::string::npos);
+  ASSERT_NE(b, std::string::npos);
+  const std::string section = readme.substr(a + 20, b - a - 20);
+  EXPECT_EQ(section, keys.output)
+      << "configs/train/README.md is stale: paste `pairforge train --keys` between the markers";
+  for (const char* key : {"`lq_size`", "`ema_power`", "`consistency_loss`", "`dataroot_lq_prob`",
+                          "`save_checkpoint_format`", "`type: span_s`"})
+    EXPECT_NE(section.find(key), std::string::npos) << key;
+}
+
+}  // namespace pf
