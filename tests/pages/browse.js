@@ -3,7 +3,7 @@
 // screenshots go to OUT_DIR. tests/pages/browser_test.cpp runs it and checks the numbers.
 // usage: node browse.js PUPPETEER_DIR CHROMIUM OUT_DIR compare INDEX_HTML
 //        node browse.js PUPPETEER_DIR CHROMIUM OUT_DIR report INDEX_HTML PAIRFORGE RUN_DIR PAGE_DIR
-//        node browse.js PUPPETEER_DIR CHROMIUM OUT_DIR shot INDEX_HTML NAME [KEYS]  (docs/img)
+//        node browse.js PUPPETEER_DIR CHROMIUM OUT_DIR shot INDEX_HTML NAME [KEYS [WxH]]  (docs/img)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,9 +14,10 @@ const [pkg, chromium, outDir, scenario, index, ...rest] = process.argv.slice(2);
 const puppeteer = require(pkg);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function open(browser, url, problems) {
+async function open(browser, url, problems, size) {
   const page = await browser.newPage();
-  await page.setViewport({width: 1100, height: 900, deviceScaleFactor: 1});
+  const [width, height] = (size || '1100x900').split('x').map(Number);
+  await page.setViewport({width, height, deviceScaleFactor: 1});
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warn') problems.push(`console.${m.type()}: ${m.text()}`);
   });
@@ -142,11 +143,10 @@ async function report(browser, out) {
   }
 }
 
-// A screenshot for the README after the given keys (e.g. "KeyS" or "Digit3,KeyS").
+// A screenshot for the README after the given keys, e.g. "ArrowDown,KeyS,wheel@X:Y:STEPS,move@X:Y".
 async function docs(browser, out) {
-  const [name, keys] = rest;
-  const page = await open(browser, pathToFileURL(index).href, out.problems);
-  if (await page.$('#viewer') && await page.$('#charts')) await sleep(300);
+  const [name, keys, size] = rest;
+  const page = await open(browser, pathToFileURL(index).href, out.problems, size);
   for (const k of (keys || '').split(',').filter((x) => x)) {
     if (k.startsWith('wheel@')) {
       const [x, y, n] = k.slice(6).split(':').map(Number);
