@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "core/error.h"
 
@@ -34,6 +35,15 @@ std::map<std::string, double> numbers(const json& obj, const char* key) {
     if (value.is_number()) out[name] = value.get<double>();
   return out;
 }
+
+// The numbers of a "train" line, by key.
+const std::pair<const char*, std::optional<double> TrainPoint::*> kTrainNumbers[] = {
+    {"time", &TrainPoint::time},
+    {"elapsed_s", &TrainPoint::elapsed_s},
+    {"lr", &TrainPoint::lr},
+    {"it_per_s", &TrainPoint::it_per_s},
+    {"data_wait_share", &TrainPoint::data_wait_share},
+    {"eta_s", &TrainPoint::eta_s}};
 
 ValImage val_image(const json& j) {
   ValImage im;
@@ -74,12 +84,7 @@ TrainLog parse_train_log(std::string_view content, const std::string& file) {
     if (event == "train") {
       TrainPoint p;
       p.iter = static_cast<int64_t>(*iter);
-      p.time = number(j, "time");
-      p.elapsed_s = number(j, "elapsed_s");
-      p.lr = number(j, "lr");
-      p.it_per_s = number(j, "it_per_s");
-      p.data_wait_share = number(j, "data_wait_share");
-      p.eta_s = number(j, "eta_s");
+      for (const auto& [key, member] : kTrainNumbers) p.*member = number(j, key);
       p.losses = numbers(j, "losses");
       log.train.push_back(std::move(p));
     } else {

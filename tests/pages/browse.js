@@ -129,12 +129,16 @@ async function report(browser, out) {
     out.versions = await page.evaluate(() => window.pfViewer.data.versions.map((v) => v.label));
     await page.$eval('#viewer', (v) => v.scrollIntoView());
     await viewerScenario(page, out, 'report', 'Digit2');
-    // The trainer finishes the line it was writing: the page shows the point without a reload.
+    // The trainer finishes the line it was writing: the page shows the point without a reload,
+    // and leaves the reader where they were (the viewer's list is off-screen here).
+    await page.setViewport({width: 1100, height: 600, deviceScaleFactor: 1});
+    await page.evaluate(() => window.scrollTo(0, 0));
     fs.appendFileSync(path.join(runDir, 'train_log.jsonl'),
       'ses":{"l1loss":0.031,"perceptual":0.21,"total":0.052},"it_per_s":3.3}\n');
     await page.waitForFunction(() => window.pfCharts.loss.data[0].length === 8, {timeout: 10000})
       .catch(() => out.problems.push('the page did not pick up the new log line within 10 s'));
     out.chartsAfter = await chartPoints(page);
+    out.scrollAfterRefresh = await page.evaluate(() => window.scrollY);
     await page.close();
   } finally {
     watch.kill('SIGINT');

@@ -284,6 +284,7 @@ TEST(PagesInBrowser, ReportChartsHoldTheLoggedPointsAndFollowTheLog) {
   const json& after = r["chartsAfter"]["loss"];
   EXPECT_EQ(after["x"].back(), 3100);
   EXPECT_EQ(series(r["chartsAfter"]["loss"], "l1loss")["values"].back(), 0.031);
+  EXPECT_EQ(r["scrollAfterRefresh"], 0) << "a refresh does not scroll the page";
 
   // The validation images: LQ, HQ, then the iterations newest first, in the same viewer.
   EXPECT_EQ(r["versions"], json({"LQ", "HQ", "iter 2000", "iter 1000"}));

@@ -153,8 +153,14 @@
       }
       this.image = Math.max(0, Math.min(n - 1, i));
       [...this.list.children].forEach((li, k) => li.classList.toggle('pf-current', k === this.image));
-      const cur = this.list.children[this.image];
-      if (cur && cur.scrollIntoView) cur.scrollIntoView({block: 'nearest'});
+      // The list scrolls to the current name; scrollIntoView would scroll the report page too,
+      // on every refresh.
+      const cur = this.list.children[this.image], side = this.list.parentElement;
+      if (cur) {
+        const c = cur.getBoundingClientRect(), b = side.getBoundingClientRect();
+        if (c.top < b.top) side.scrollTop -= b.top - c.top;
+        else if (c.bottom > b.bottom) side.scrollTop += c.bottom - b.bottom;
+      }
       if (!this.entry(this.shown)) this.shown = this.firstPresent();
       if (!this.entry(this.a)) this.a = this.shown;
       if (!this.entry(this.b) || this.b === this.a) this.b = this.defaultB(this.a);
