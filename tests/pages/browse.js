@@ -23,6 +23,10 @@ async function open(browser, url, problems, size) {
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure().errorText}`));
+  // Everything a page needs is in its folder: any other request is a problem, answered or not.
+  page.on('request', (r) => {
+    if (!/^(file|data|blob):/.test(r.url())) problems.push(`network request: ${r.url()}`);
+  });
   await page.goto(url, {waitUntil: 'load'});
   await page.waitForFunction(() => window.pfViewer && window.pfViewer.data.images.length > 0, {timeout: 10000});
   await page.evaluate(() => window.pfViewer.loaded());

@@ -1,10 +1,11 @@
 // The pages in a real browser: pairforge writes a comparison page and a training report, and
 // tests/pages/browse.js drives Debian's chromium over them (puppeteer-core) from file://. Checked
 // here from what it reports and from its screenshots (kept in the build tree under
-// tests/artefacts/): no console errors, number keys switch versions, the wheel zooms into
-// single source pixels drawn as exact blocks (every version at one zoom and offset), a drag pans
-// by the pointer's travel, the slider's split follows the pointer, the report's charts hold
-// the logged points where uPlot drew them, and the report follows a run's log as it grows.
+// tests/artefacts/): no console errors and no request outside file://, number keys switch versions,
+// the wheel zooms into single source pixels drawn as exact blocks (every version at one zoom and
+// offset), a drag pans by the pointer's travel, the slider's split follows the pointer, the
+// report's charts hold the logged points where uPlot drew them, and the report follows a run's log
+// as it grows.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 

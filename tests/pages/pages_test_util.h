@@ -2,6 +2,7 @@
 // binary, and the browser (Debian's chromium through puppeteer-core, both from install-deps).
 #pragma once
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -87,9 +88,11 @@ inline std::string browser_missing() {
   if (run_shell("node --version") != 0) return "node is not on PATH";
   if (!std::filesystem::exists(puppeteer_package()))
     return puppeteer_package() + " is absent; run scripts/install-deps.sh (it installs it)";
-  if (find_chromium().empty())
+  const std::string chromium = find_chromium();
+  if (chromium.empty())
     return "no chromium on PATH (or $PAIRFORGE_CHROMIUM); scripts/install-deps.sh installs "
            "Debian's";
+  if (::access(chromium.c_str(), X_OK) != 0) return chromium + " (the browser) is not executable";
   return "";
 }
 
