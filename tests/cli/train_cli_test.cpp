@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -18,20 +19,10 @@ namespace fs = std::filesystem;
 namespace pf {
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
+using Result = test::CliResult;
 
 Result run(const std::string& args, const std::string& cwd) {
-  const std::string cmd =
-      "cd '" + cwd + "' && " + std::string(PAIRFORGE_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test::run_pairforge(args, cwd);
 }
 
 // traiNNer-redux's example layout: hr/, lr/ (and hr2/, lr2/), val_hr/, val_lr/, x`scale`.
