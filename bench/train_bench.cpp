@@ -2,7 +2,9 @@
 // loss, backward and optimiser step with pairforge's own parts (models, losses, AdamOptimizer),
 // median over steps after two warm-up steps, per thread count and memory layout.
 // Compare with bench/python/train_bench.py (the same step in Debian's Python torch).
-// Usage: train_bench [STEPS] [BATCH] [LQ]
+// Usage: train_bench [STEPS] [BATCH] [LQ] [THREADS]
+// OpenBLAS (the 1x1 convolutions' GEMMs) keeps its own thread count, all cores unless
+// OPENBLAS_NUM_THREADS says otherwise: bench/train_bench.sh sets it to THREADS for both sides.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -20,13 +22,14 @@ using namespace pf;
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
   const int64_t batch = argc > 2 ? std::atoll(argv[2]) : 8, lq = argc > 3 ? std::atoll(argv[3]) : 64;
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
   std::printf("arch,layout,threads,median_s_per_step\n");
   for (const std::string arch : {"compact", "span_s"}) {
     train::Warnings w;
     const auto net_yaml = YAML::Load("{type: " + arch + "}");
     const auto spec = train::read_network(net_yaml, "bench", 2, w).spec;
     for (const bool channels_last : {false, true}) {
-      for (int threads : {1, 2}) {
+      {
         at::set_num_threads(threads);
         torch::manual_seed(0);
         auto net = models::build_model(spec);

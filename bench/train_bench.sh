@@ -27,11 +27,18 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /p
 echo
 echo "## Step time (batch 8, lq 64, L1 + AdamW), median of $STEPS steps"
 echo
-"$BUILD/bench/train_bench" "$STEPS" >"$WORK/cpp.csv"
-$PY "$ROOT/bench/python/train_bench.py" "$STEPS" >"$WORK/py.csv"
+# Alternating C++ and Python per thread count, so that load changes hit both sides alike.
+: >"$WORK/cpp.csv"
+: >"$WORK/py.csv"
+for t in 1 2; do
+  OPENBLAS_NUM_THREADS=$t "$BUILD/bench/train_bench" "$STEPS" 8 64 "$t" >>"$WORK/cpp.csv"
+  OPENBLAS_NUM_THREADS=$t $PY "$ROOT/bench/python/train_bench.py" "$STEPS" 8 64 "$t" >>"$WORK/py.csv"
+done
 $PY - "$WORK/cpp.csv" "$WORK/py.csv" <<'PYEOF'
-import csv, sys
-rows = lambda p: {(r["arch"], r["layout"], r["threads"]): float(r["median_s_per_step"]) for r in csv.DictReader(open(p))}
+import sys
+# Two CSVs appended per thread count: skip the repeated headers.
+rows = lambda p: {(a, l, t): float(s) for a, l, t, s in
+                  (line.strip().split(",") for line in open(p) if not line.startswith("arch,"))}
 cpp, py = rows(sys.argv[1]), rows(sys.argv[2])
 print("| arch | layout | threads | pairforge s/step | Python s/step | pairforge / Python |")
 print("|---|---|---:|---:|---:|---:|")
@@ -104,8 +111,9 @@ logger: {print_freq: 100, save_checkpoint_freq: 1000000}
 EOF2
     rm -rf "$WORK/rss_runs"
     start=$(date +%s.%N)
-    kb=$( { /usr/bin/time -f '%M' "$PF" train -c "$WORK/rss.yml" --experiments "$WORK/rss_runs" \
-      --threads 2 --no-progress >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    /usr/bin/time -f '%M' -o "$WORK/rss.txt" "$PF" train -c "$WORK/rss.yml" \
+      --experiments "$WORK/rss_runs" --threads 2 --no-progress >/dev/null 2>&1
+    kb=$(tail -n 1 "$WORK/rss.txt")
     end=$(date +%s.%N)
     echo "| $n | $cache | $((kb / 1024)) | $(printf '%.1f' "$(echo "$end - $start" | bc)") |"
   done

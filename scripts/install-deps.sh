@@ -18,6 +18,7 @@ packages=(
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev
   # `pairforge plot` draws training curves with gnuplot
   gnuplot-nox
+  time  # GNU time: peak RSS in bench/train_bench.sh
   # tests
   libgtest-dev libgmock-dev
   # reference implementations used by the benchmarks and interop tests

@@ -1,7 +1,7 @@
 """The training step of bench/train_bench.cpp in Debian's Python torch: Compact x2
 (SRVGGNetCompact) and SPAN-S x2 (48 channels, Conv3XC in its three-branch training form), batch
 8, lq 64, L1 + AdamW(lr 2e-4, betas 0.9/0.99), median step time after two warm-up steps.
-Usage: /usr/bin/python3 bench/python/train_bench.py [STEPS] [BATCH] [LQ]"""
+Usage: /usr/bin/python3 bench/python/train_bench.py [STEPS] [BATCH] [LQ] [THREADS]"""
 import statistics
 import sys
 import time
@@ -73,10 +73,11 @@ def main():
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     lq = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     print("arch,layout,threads,median_s_per_step")
     for name, make in (("compact", Compact), ("span_s", SPAN)):
         for channels_last in (False, True):
-            for threads in (1, 2):
+            if True:
                 torch.set_num_threads(threads)
                 torch.manual_seed(0)
                 net = make().train()
