@@ -13,6 +13,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libturbojpeg0-dev
   libmagick++-6.q16-dev imagemagick fonts-dejavu fontconfig
   libfontconfig-dev  # text operator: font families and files through fontconfig
+  libdeflate-dev libpng-dev  # PNG writing (libdeflate) and reading (src/io/native_decode.cpp)
   fonts-wqy-microhei  # a CJK font, so the text operator's cjk charset is tested
   # models / train / infer
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev

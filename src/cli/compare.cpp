@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/image.h"
@@ -91,6 +92,12 @@ std::function<cv::Mat(const cv::Mat&)> model_runner(const fs::path& model, const
   o.device = a.device, o.tile = a.tile;
   auto up = std::make_shared<infer::Upscaler>(models::load_model(model.string()), o);
   return [up](const cv::Mat& lq) { return chw_to_mat(up->upscale(mat_to_chw(lq))); };
+}
+#elif defined(PAIRFORGE_TORCH_HELPER)
+// Nothing is written before the sources are parsed, so the whole command can start over in the
+// binary that has LibTorch.
+std::function<cv::Mat(const cv::Mat&)> model_runner(const fs::path& model, const CompareArgs&) {
+  exec_torch_helper("comparing a model (" + model.string() + ")");
 }
 #else
 std::function<cv::Mat(const cv::Mat&)> model_runner(const fs::path& model, const CompareArgs&) {

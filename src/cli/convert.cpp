@@ -5,13 +5,14 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "models/info.h"
 
 namespace pf::cli {
 
 void register_convert(CLI::App& app) {
-  auto* cmd = app.add_subcommand("convert", "Convert a model between .pth and .safetensors");
+  auto* cmd = app.add_subcommand("convert", torch_command_description("convert"));
   cmd->footer(
       "Example: pairforge convert realesr-animevideov3.pth animevideov3_fp16.safetensors "
       "--dtype fp16\n"

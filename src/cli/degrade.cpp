@@ -22,7 +22,7 @@ namespace {
 
 struct DegradeArgs {
   std::string config, input, output, shard, replay, pair, explain;
-  int threads = 0;
+  int threads = 0, png_compression = io::kPngCompressionDefault;
   uint64_t seed = 0;
   bool seed_given = false, no_progress = false;
 };
@@ -48,8 +48,10 @@ void run_replay(const DegradeArgs& a) {
   const auto out =
       degrade::replay_pair(r.steps, r.scale, r.alpha, r.background, src.hq, src.alpha, src.next);
   const fs::path dir(a.output);
-  io::write_png_atomic((dir / "hq" / (r.name + ".png")).string(), out.hq, out.hq_alpha, r.depth);
-  io::write_png_atomic((dir / "lq" / (r.name + ".png")).string(), out.lq, out.lq_alpha, r.depth);
+  io::write_png_atomic((dir / "hq" / (r.name + ".png")).string(), out.hq, out.hq_alpha, r.depth,
+                       a.png_compression);
+  io::write_png_atomic((dir / "lq" / (r.name + ".png")).string(), out.lq, out.lq_alpha, r.depth,
+                       a.png_compression);
   spdlog::info("replayed '{}' ({} steps) into {}/{{hq,lq}}/{}.png", r.name, r.steps.size(),
                a.output, r.name);
 }
@@ -58,7 +60,7 @@ void run_explain(const DegradeArgs& a, const degrade::DegradeConfig& config) {
   if (a.output.empty()) throw Error("--explain needs -o sheet.png", ExitCode::kUsage);
   const cv::Mat sheet =
       degrade::explain_sheet(config, a.explain, a.seed_given ? a.seed : config.seed);
-  io::write_png_atomic(a.output, sheet, cv::Mat(), 8);
+  io::write_png_atomic(a.output, sheet, cv::Mat(), 8, a.png_compression);
   spdlog::info("contact sheet written to {}", a.output);
 }
 
@@ -71,6 +73,7 @@ void run_job(const DegradeArgs& a, const degrade::DegradeConfig& config) {
   if (a.seed_given) o.seed = a.seed;
   if (!a.shard.empty()) parse_shard(a.shard, o);
   o.progress_bar = !a.no_progress && Progress::stderr_is_tty();
+  o.png_compression = a.png_compression;
   install_interrupt_handler();
   const degrade::JobSummary s = degrade::run_degrade_job(config, o);
   const double rate = s.seconds > 0 ? s.pairs_written / s.seconds : 0;
@@ -108,6 +111,10 @@ void register_degrade(CLI::App& app) {
   cmd->add_option("--replay", a.replay, "manifest.jsonl to rebuild one pair from");
   cmd->add_option("--pair", a.pair, "with --replay: the pair's name");
   cmd->add_option("--explain", a.explain, "IMAGE: write a contact sheet of every stage to -o");
+  cmd->add_option("--png-compression", a.png_compression,
+                  "PNG deflate level: 0 stores, 1 fastest (default), 12 smallest files; the "
+                  "pixels are the same at every level")
+      ->check(CLI::Range(io::kPngCompressionMin, io::kPngCompressionMax));
   cmd->add_flag("--no-progress", a.no_progress, "log lines instead of a progress bar");
   cmd->footer(
       "Examples:\n"

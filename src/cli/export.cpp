@@ -5,12 +5,13 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "infer/onnx_export.h"
 
 namespace pf::cli {
 
 void register_export(CLI::App& app) {
-  auto* cmd = app.add_subcommand("export", "Export a Compact, SPAN or Real-CUGAN model to ONNX");
+  auto* cmd = app.add_subcommand("export", torch_command_description("export"));
   static std::string model, output, static_size;
   static int opset = 17;
   static bool fp16 = false;

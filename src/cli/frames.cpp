@@ -16,6 +16,7 @@ struct FramesArgs {
   std::string video, out_dir;
   io::FrameSelection sel;
   int depth = 16;
+  int png_compression = io::kPngCompressionDefault;
 };
 
 void run_frames(const FramesArgs& a) {
@@ -30,7 +31,7 @@ void run_frames(const FramesArgs& a) {
   while (reader.next(frame)) {
     const auto path =
         std::filesystem::path(a.out_dir) / (io::frame_name(a.video, frame.index) + ".png");
-    io::write_png_atomic(path.string(), frame.rgb, cv::Mat(), a.depth);
+    io::write_png_atomic(path.string(), frame.rgb, cv::Mat(), a.depth, a.png_compression);
     ++written;
   }
   spdlog::info("wrote {} frames to {}", written, a.out_dir);
@@ -66,6 +67,9 @@ void register_frames(CLI::App& app) {
   cmd->add_option("--end", args.sel.end_s, "end time, seconds (0 = to the end)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--depth", args.depth, "PNG bits per sample")->check(CLI::IsMember({8, 16}));
+  cmd->add_option("--png-compression", args.png_compression,
+                  "PNG deflate level: 0 stores, 1 fastest (default), 12 smallest files")
+      ->check(CLI::Range(io::kPngCompressionMin, io::kPngCompressionMax));
   cmd->callback([] { run_frames(args); });
 }
 

@@ -4,14 +4,14 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "models/info.h"
 
 namespace pf::cli {
 
 void register_inspect(CLI::App& app) {
-  auto* cmd =
-      app.add_subcommand("inspect", "Show the architecture and hyper-parameters of a model file");
+  auto* cmd = app.add_subcommand("inspect", torch_command_description("inspect"));
   cmd->footer(
       "Example: pairforge inspect 2x_AnimeJaNai_Standard_V1_Compact.safetensors\n"
       "Reads .pth (zip format, restricted unpickler: nothing in the file is executed) and\n"

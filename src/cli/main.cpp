@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "pairforge 0.1.0");
   pf::cli::register_all(app);
   try {
+#ifdef PAIRFORGE_TORCH_HELPER
+    // This binary has no LibTorch: model commands run in pairforge-torch (cli/torch_helper.h).
+    pf::cli::remember_command_line(argc, argv);
+    if (pf::cli::names_torch_command(argc, argv)) pf::cli::exec_torch_helper("this command");
+    pf::cli::register_torch_forwarders(app);
+#endif
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // CLI11 numbers its errors (105 for a failed validator, ...); README promises 2 for every

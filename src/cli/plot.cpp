@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "train/train_log.h"
 
@@ -86,17 +87,19 @@ void run_plot(const PlotArgs& a) {
             " using 1:2 with lines lw 1.5 title 'lr'\n";
   if (has_val) {
     // SSIM-like metrics (values up to 1) on the right axis, PSNR-like ones on the left.
-    script += "set title 'validation'\nset ytics nomirror\nset y2tics\nset ylabel 'PSNR (dB)'\n"
-              "set y2label 'SSIM'\nplot ";
+    script +=
+        "set title 'validation'\nset ytics nomirror\nset y2tics\nset ylabel 'PSNR (dB)'\n"
+        "set y2label 'SSIM'\nplot ";
     const size_t m = metric_names.size();
     size_t i = 0;
     for (const auto& n : metric_names) {
       const bool unit = n.find("ssim") != std::string::npos;
       const std::string axes = unit ? " axes x1y2" : "";
-      script += fmt::format("{}{} using 1:{}{} with linespoints lw 1.5 pt 7 title {}, {} using "
-                            "1:{}{} with lines dt 2 title {}",
-                            i ? ", " : "", quote(val_dat), i + 2, axes, quote(n), quote(val_dat),
-                            i + 2 + m, axes, quote(n + " (bicubic)"));
+      script += fmt::format(
+          "{}{} using 1:{}{} with linespoints lw 1.5 pt 7 title {}, {} using "
+          "1:{}{} with lines dt 2 title {}",
+          i ? ", " : "", quote(val_dat), i + 2, axes, quote(n), quote(val_dat), i + 2 + m, axes,
+          quote(n + " (bicubic)"));
       ++i;
     }
     script += "\n";
@@ -116,7 +119,7 @@ void run_plot(const PlotArgs& a) {
 
 void register_plot(CLI::App& app) {
   static PlotArgs a;
-  auto* cmd = app.add_subcommand("plot", "loss, learning-rate and validation curves of a run");
+  auto* cmd = app.add_subcommand("plot", torch_command_description("plot"));
   cmd->add_option("run", a.run, "run folder (experiments/<name>)")->required();
   cmd->add_option("-o,--output", a.out, "PNG to write")->required();
   cmd->add_option("--width", a.width, "pixels");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
@@ -79,9 +80,7 @@ void run_train(const TrainArgs& a) {
 
 void register_train(CLI::App& app) {
   static TrainArgs a;
-  auto* cmd = app.add_subcommand("train",
-                                 "train a Compact or SPAN model from a traiNNer-redux "
-                                 "config");
+  auto* cmd = app.add_subcommand("train", torch_command_description("train"));
   cmd->add_option("-c,--config", a.config, "training config (traiNNer-redux format)");
   cmd->add_option("--resume", a.resume,
                   "auto: continue from the newest training state of the experiment; or a "

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/tensor_image.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "infer/upscaler.h"
@@ -151,7 +152,7 @@ void run_upscale(const UpscaleArgs& a) {
 
 void register_upscale(CLI::App& app) {
   static UpscaleArgs a;
-  auto* cmd = app.add_subcommand("upscale", "Upscale an image, a folder of images or a video");
+  auto* cmd = app.add_subcommand("upscale", torch_command_description("upscale"));
   cmd->add_option("-m,--model", a.model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("-i,--input", a.input, "image, folder of images, or video")->required();
   cmd->add_option("-o,--output", a.output, "output .png, folder, or video file")->required();

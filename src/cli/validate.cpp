@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/tensor_image.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "infer/upscaler.h"
@@ -125,7 +126,7 @@ void run_validate(const ValidateArgs& a) {
 
 void register_validate(CLI::App& app) {
   static ValidateArgs a;
-  auto* cmd = app.add_subcommand("validate", "PSNR/SSIM of a model on HQ/LQ pairs");
+  auto* cmd = app.add_subcommand("validate", torch_command_description("validate"));
   cmd->add_option("-m,--model", a.model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("--pairs", a.pairs, "folder with hq/ and lq/ (as `degrade` writes)")->required();
   cmd->add_option("--sheet", a.sheet, "contact sheet PNG to write (LQ | output | HQ)");

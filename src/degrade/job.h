@@ -17,6 +17,7 @@ struct JobOptions {
   std::optional<uint64_t> seed;  // overrides the config's seed
   int shard_index = 0, shard_count = 1;
   bool progress_bar = false;  // a bar (terminal) instead of log lines
+  int png_compression = 1;    // io/png_writer.h's level (kPngCompressionDefault) of the PNGs
 };
 
 struct JobSummary {

@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // the flags only: the code is behind io/lazy_imgcodecs.h
 #include <opencv2/imgproc.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/lazy_imgcodecs.h"
+#include "io/native_decode.h"
+#include "io/png_writer.h"
 
 namespace fs = std::filesystem;
 
@@ -28,7 +31,11 @@ static std::vector<uint8_t> read_bytes(const std::string& path) {
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
   cv::Mat raw;
   try {
-    raw = cv::imdecode(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
+    // PNG and JPEG without imgcodecs (io/native_decode.h); other formats through it.
+    if (auto native = decode_native(bytes, name))
+      raw = std::move(*native);
+    else
+      raw = imdecode_lazy(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
   } catch (const cv::Exception& e) {
     throw InputError("cannot decode image '" + name + "': " + e.what());
   }
@@ -78,46 +85,58 @@ Image read_image(const std::string& path) {
 
 // Round half up, as the fixtures README specifies for uint8 references: x * max + 0.5, clipped,
 // truncated (OpenCV's own conversion rounds half to even). RGB(+alpha) floats go straight into
-// BGR(A) integers one row at a time: a 4K frame needs no full-size float copies on the way.
-template <class T>
-static void quantise_row(const float* rgb, const float* alpha, int width, float maxv, T* out) {
-  const float top = maxv + 0.49f;
-  auto q = [&](float v) {
-    float scaled = v * maxv;
+// the PNG's row bytes (big-endian for 16-bit) one row at a time: no full-size copies.
+template <int kBytes>
+static void quantise_row(const float* rgb, const float* alpha, int width, uint8_t* out) {
+  static constexpr float kMax = kBytes == 2 ? 65535.f : 255.f;
+  static constexpr float kTop = kMax + 0.49f;
+  const auto q = [](float v) {
+    float scaled = v * kMax;
     scaled += 0.5f;  // a separate add: the same rounding whether or not the CPU has FMA
-    return static_cast<T>(std::min(std::max(scaled, 0.f), top));
+    return static_cast<int32_t>(std::min(std::max(scaled, 0.f), kTop));
   };
-  const int channels = alpha ? 4 : 3;
-  for (int x = 0; x < width; ++x, rgb += 3, out += channels) {
-    out[0] = q(rgb[2]), out[1] = q(rgb[1]), out[2] = q(rgb[0]);
-    if (alpha) out[3] = q(alpha[x]);
+  if (alpha == nullptr) {
+    // RGB in, RGB out: one flat loop over the samples, which the compiler vectorises.
+    const int n = width * 3;
+    if constexpr (kBytes == 1) {
+      for (int i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(q(rgb[i]));
+    } else {
+      for (int i = 0; i < n; ++i) {
+        const int32_t v = q(rgb[i]);
+        out[2 * i] = static_cast<uint8_t>(v >> 8), out[2 * i + 1] = static_cast<uint8_t>(v);
+      }
+    }
+    return;
+  }
+  const auto put = [&](float v, uint8_t*& o) {
+    const int32_t v_q = q(v);
+    if constexpr (kBytes == 2) *o++ = static_cast<uint8_t>(v_q >> 8);
+    *o++ = static_cast<uint8_t>(v_q);
+  };
+  for (int x = 0; x < width; ++x, rgb += 3) {
+    put(rgb[0], out), put(rgb[1], out), put(rgb[2], out);
+    put(alpha[x], out);
   }
 }
 
-static cv::Mat quantise_bgr(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth) {
+std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
+                                int compression) {
   if (rgb.type() != CV_32FC3) throw Error("encode_png: wants a float RGB image");
   if (!alpha.empty() && (alpha.size() != rgb.size() || alpha.type() != CV_32FC1))
     throw Error("encode_png: alpha must be one float plane the size of the image");
-  const int channels = alpha.empty() ? 3 : 4;
-  cv::Mat out(rgb.size(), CV_MAKETYPE(bit_depth == 16 ? CV_16U : CV_8U, channels));
-  for (int y = 0; y < rgb.rows; ++y) {
-    const float* a = alpha.empty() ? nullptr : alpha.ptr<float>(y);
-    if (bit_depth == 16)
-      quantise_row(rgb.ptr<float>(y), a, rgb.cols, 65535.f, out.ptr<uint16_t>(y));
-    else
-      quantise_row(rgb.ptr<float>(y), a, rgb.cols, 255.f, out.ptr<uint8_t>(y));
-  }
-  return out;
-}
-
-std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth) {
-  std::vector<uint8_t> out;
-  // No parameters: OpenCV's speed-tuned defaults (zlib level 1, RLE strategy, SUB filter), what
-  // cv2.imwrite in the Python tools does. Any explicit level also switches OpenCV to the default
-  // strategy with adaptive filtering, which made PNG writing a third of a 1080p pair's CPU time.
-  if (!cv::imencode(".png", quantise_bgr(rgb, alpha, bit_depth), out))
-    throw IoError("PNG encoding failed");
-  return out;
+  if (bit_depth != 8 && bit_depth != 16)
+    throw Error("encode_png: bit depth " + std::to_string(bit_depth) + " (8 or 16)");
+  const PngLayout layout{rgb.cols, rgb.rows, alpha.empty() ? 3 : 4, bit_depth};
+  return encode_png(
+      layout,
+      [&](int y, uint8_t* out) {
+        const float* a = alpha.empty() ? nullptr : alpha.ptr<float>(y);
+        if (bit_depth == 16)
+          quantise_row<2>(rgb.ptr<float>(y), a, rgb.cols, out);
+        else
+          quantise_row<1>(rgb.ptr<float>(y), a, rgb.cols, out);
+      },
+      compression);
 }
 
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -136,8 +155,8 @@ std::string temp_path_for_tests(const std::string& path, long pid) {
 }
 
 void write_png_atomic(const std::string& path, const cv::Mat& rgb, const cv::Mat& alpha,
-                      int bit_depth) {
-  pf::write_file_atomic(path, encode_png(rgb, alpha, bit_depth));
+                      int bit_depth, int compression) {
+  pf::write_file_atomic(path, encode_png(rgb, alpha, bit_depth, compression));
 }
 
 cv::Mat to_bgr_u8(const cv::Mat& rgb) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "io/png_writer.h"
+
 namespace pf::io {
 
 struct Image {
@@ -19,14 +21,16 @@ Image read_image(const std::string& path);
 // Decodes an encoded buffer (same conventions); `name` is used in errors.
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
 
-// PNG bytes of a float RGB image (+ optional alpha), quantised with round-half-up.
-std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth);
+// PNG bytes of a float RGB image (+ optional alpha), quantised with round-half-up, 8 or 16 bits;
+// `compression` is io/png_writer.h's level (0 stores ... 12 smallest).
+std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
+                                int compression = kPngCompressionDefault);
 
 // Writes `bytes` to `path` through a unique temp file in the same folder and a rename.
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
 void write_file_atomic(const std::string& path, const std::string& text);
 void write_png_atomic(const std::string& path, const cv::Mat& rgb, const cv::Mat& alpha,
-                      int bit_depth);
+                      int bit_depth, int compression = kPngCompressionDefault);
 
 // True for a temp file (from write_file_atomic) that no live writer will rename: its process
 // on this host is gone, or it is an hour old.

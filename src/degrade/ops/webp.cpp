@@ -1,9 +1,10 @@
 // webp: an in-memory lossy WebP round trip through OpenCV's libwebp encoder.
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // the flags only: the code is behind io/lazy_imgcodecs.h
 
 #include "core/error.h"
 #include "degrade/op.h"
 #include "io/image.h"
+#include "io/lazy_imgcodecs.h"
 
 namespace pf::degrade {
 
@@ -29,10 +30,10 @@ class Webp final : public TypedOp<WebpParams, Webp> {
   void run(const WebpParams& p, Pair& pair, Rng&) const {
     if (pair.lq.type() != CV_32FC3) throw Error("webp: LQ must be a CV_32FC3 RGB image");
     std::vector<uchar> bytes;
-    if (!cv::imencode(".webp", io::to_bgr_u8(pair.lq), bytes,
-                      {cv::IMWRITE_WEBP_QUALITY, p.quality}))
+    if (!io::imencode_lazy(".webp", io::to_bgr_u8(pair.lq), bytes,
+                           {cv::IMWRITE_WEBP_QUALITY, p.quality}))
       throw Error("webp: OpenCV could not encode WebP");
-    const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    const cv::Mat bgr = io::imdecode_lazy(bytes, cv::IMREAD_COLOR);
     if (bgr.empty() || bgr.size() != pair.lq.size())
       throw Error("webp: OpenCV could not decode its own WebP");
     pair.lq = io::from_bgr_u8(bgr);
