@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "io/png_fast_read.h"
 
 namespace pf::io {
 namespace {
@@ -76,6 +77,7 @@ int png_transform(png_structp png, png_infop info, int bit_depth, int color_type
 }
 
 cv::Mat decode_png(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (auto fast = decode_png_fast(bytes)) return std::move(*fast);
   PngSource src{bytes.data(), bytes.size(), 0, {}};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_quiet);
   png_infop info = png ? png_create_info_struct(png) : nullptr;

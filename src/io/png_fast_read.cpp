@@ -1,0 +1,141 @@
+#include "io/png_fast_read.h"
+
+#include <libdeflate.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace pf::io {
+namespace {
+
+uint32_t be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+int paeth(int a, int b, int c) {
+  const int p = a + b - c;
+  const int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+  if (pa <= pb && pa <= pc) return a;
+  return pb <= pc ? b : c;
+}
+
+// Undoes PNG's filter of one row in place; `prev` is the previous reconstructed row (zeros for
+// the first). False on an unknown filter type.
+bool unfilter(uint8_t type, uint8_t* row, const uint8_t* prev, size_t n, size_t bpp) {
+  switch (type) {
+    case 0:
+      return true;
+    case 1:
+      for (size_t i = bpp; i < n; ++i) row[i] = static_cast<uint8_t>(row[i] + row[i - bpp]);
+      return true;
+    case 2:
+      for (size_t i = 0; i < n; ++i) row[i] = static_cast<uint8_t>(row[i] + prev[i]);
+      return true;
+    case 3:
+      for (size_t i = 0; i < bpp; ++i) row[i] = static_cast<uint8_t>(row[i] + (prev[i] >> 1));
+      for (size_t i = bpp; i < n; ++i)
+        row[i] = static_cast<uint8_t>(row[i] + ((row[i - bpp] + prev[i]) >> 1));
+      return true;
+    case 4:
+      for (size_t i = 0; i < bpp; ++i) row[i] = static_cast<uint8_t>(row[i] + prev[i]);
+      for (size_t i = bpp; i < n; ++i)
+        row[i] = static_cast<uint8_t>(row[i] + paeth(row[i - bpp], prev[i], prev[i - bpp]));
+      return true;
+    default:
+      return false;
+  }
+}
+
+// PNG order (RGB(A), big-endian) to OpenCV's (BGR(A), native uint16).
+template <class T>
+void to_opencv(const uint8_t* in, T* out, int width, int channels) {
+  auto sample = [&](int i) -> T {
+    if constexpr (sizeof(T) == 2)
+      return static_cast<T>((in[2 * i] << 8) | in[2 * i + 1]);
+    else
+      return in[i];
+  };
+  for (int x = 0; x < width; ++x, out += channels) {
+    const int i = x * channels;
+    if (channels == 1) {
+      out[0] = sample(i);
+      continue;
+    }
+    out[0] = sample(i + 2), out[1] = sample(i + 1), out[2] = sample(i);
+    if (channels == 4) out[3] = sample(i + 3);
+  }
+}
+
+struct DecompressorFree {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+}  // namespace
+
+std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes) {
+  const uint8_t* p = bytes.data();
+  const size_t size = bytes.size();
+  if (size < 8 + 25) return std::nullopt;
+  size_t pos = 8;  // after the signature (checked by the caller)
+  int width = 0, height = 0, depth = 0, channels = 0;
+  std::vector<uint8_t> idat;
+  bool seen_header = false, seen_end = false;
+  while (!seen_end) {
+    if (size - pos < 12) return std::nullopt;
+    const uint32_t length = be32(p + pos);
+    if (length > size - pos - 12) return std::nullopt;
+    const uint8_t* type = p + pos + 4;
+    const uint8_t* data = type + 4;
+    if (libdeflate_crc32(0, type, length + 4) != be32(data + length)) return std::nullopt;
+    if (std::memcmp(type, "IHDR", 4) == 0) {
+      if (length != 13 || seen_header) return std::nullopt;
+      const uint32_t w = be32(data), h = be32(data + 4);
+      depth = data[8];
+      const int colour = data[9];
+      // Compression and filter method 0, no interlacing; grey, RGB or RGBA at 8 or 16 bits.
+      if (w == 0 || h == 0 || w > (1u << 24) || h > (1u << 24) || data[10] != 0 || data[11] != 0 ||
+          data[12] != 0 || (depth != 8 && depth != 16))
+        return std::nullopt;
+      channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 6 ? 4 : 0;
+      if (channels == 0) return std::nullopt;
+      width = static_cast<int>(w), height = static_cast<int>(h);
+      seen_header = true;
+    } else if (std::memcmp(type, "IDAT", 4) == 0) {
+      if (!seen_header) return std::nullopt;
+      idat.insert(idat.end(), data, data + length);
+    } else if (std::memcmp(type, "IEND", 4) == 0) {
+      seen_end = true;
+    } else if (std::memcmp(type, "tRNS", 4) == 0 || std::memcmp(type, "PLTE", 4) == 0 ||
+               (type[0] & 0x20) == 0) {
+      return std::nullopt;  // transparency, palettes and unknown critical chunks: libpng's
+    }
+    pos += 12 + length;
+  }
+  if (!seen_header || idat.empty()) return std::nullopt;
+
+  const size_t bpp = static_cast<size_t>(channels) * depth / 8;
+  const size_t row_bytes = bpp * static_cast<size_t>(width);
+  std::vector<uint8_t> raw((row_bytes + 1) * static_cast<size_t>(height));
+  const std::unique_ptr<libdeflate_decompressor, DecompressorFree> inflater(
+      libdeflate_alloc_decompressor());
+  if (!inflater || libdeflate_zlib_decompress(inflater.get(), idat.data(), idat.size(), raw.data(),
+                                              raw.size(), nullptr) != LIBDEFLATE_SUCCESS)
+    return std::nullopt;
+
+  cv::Mat out(height, width, CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels));
+  const std::vector<uint8_t> zeros(row_bytes, 0);
+  const uint8_t* prev = zeros.data();
+  for (int y = 0; y < height; ++y) {
+    uint8_t* row = raw.data() + static_cast<size_t>(y) * (row_bytes + 1);
+    if (!unfilter(row[0], row + 1, prev, row_bytes, bpp)) return std::nullopt;
+    if (depth == 16)
+      to_opencv(row + 1, out.ptr<uint16_t>(y), width, channels);
+    else
+      to_opencv(row + 1, out.ptr<uint8_t>(y), width, channels);
+    prev = row + 1;
+  }
+  return out;
+}
+
+}  // namespace pf::io
