@@ -29,7 +29,7 @@ std::set<std::string> keys(const torch::nn::Module& m) {
 
 // The largest singular value of a conv weight seen as out x (in * k * k).
 double spectral_norm_of(const torch::Tensor& w) {
-  const auto s = torch::linalg::svdvals(w.reshape({w.size(0), -1}).to(torch::kFloat64));
+  const auto s = torch::linalg_svdvals(w.reshape({w.size(0), -1}).to(torch::kFloat64));
   return s.max().item<double>();
 }
 

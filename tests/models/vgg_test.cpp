@@ -21,7 +21,7 @@ TEST(Vgg19, NamesFollowTorchvisionsIndices) {
   EXPECT_EQ(n[16], "conv3_4");
   EXPECT_EQ(n[34], "conv5_4");
   EXPECT_EQ(n[36], "pool5");
-  EXPECT_THROW(Vgg19Features({"conv6_1"}), pf::ModelError);
+  EXPECT_THROW(Vgg19Features(std::vector<std::string>{"conv6_1"}), pf::ModelError);
 }
 
 TEST(Vgg19, LoadsATorchvisionLayoutFileAndComputesTheLayers) {
@@ -32,7 +32,7 @@ TEST(Vgg19, LoadsATorchvisionLayoutFileAndComputesTheLayers) {
   EXPECT_EQ(ck.wrapper, "");
   EXPECT_NE(find_tensor(ck.tensors, "features.34.weight"), nullptr);
 
-  Vgg19Features vgg({"relu2_2", "conv1_2"});
+  Vgg19Features vgg(std::vector<std::string>{"relu2_2", "conv1_2"});
   vgg->load_weights(dir / "vgg19.pth");
   EXPECT_EQ(vgg->layers(), (std::vector<std::string>{"conv1_2", "relu2_2"}));
   torch::manual_seed(2);
@@ -59,7 +59,7 @@ TEST(Vgg19, AFileOfAnotherNetworkIsRefusedByName) {
   pf::test::TempDir dir;
   write_checkpoint(dir / "other.pth",
                    {{"features.0.weight", from_torch(torch::zeros({64, 3, 3, 3}))}}, {});
-  Vgg19Features vgg({"conv1_2"});
+  Vgg19Features vgg(std::vector<std::string>{"conv1_2"});
   try {
     vgg->load_weights(dir / "other.pth");
     FAIL();
