@@ -8,6 +8,7 @@
 //
 // The VGG19 weights are torchvision's (vgg19-dcbb9e9d.pth), never downloaded: `vgg_weights`, or
 // the places traiNNer-redux / torchvision keep them, and a clear error naming them otherwise.
+#include <fmt/format.h>
 #include <torch/all.h>
 
 #include <cstdlib>
@@ -224,7 +225,18 @@ class PerceptualLoss final : public Loss {
       const double alpha = a_.alpha[i];
       auto layer = torch::zeros({}, out.options());
       if (alpha < 1) layer = layer + criterion1(x[i], y[i]) * (1 - alpha);
-      if (alpha > 0) layer = layer + criterion2(x[i], y[i], second++) * alpha * a_.w_lambda;
+      if (alpha > 0) {
+        // fd's 5 x 5 projections are unpadded: a layer smaller than that has nothing to slice.
+        if (a_.criterion.find("fd") != std::string::npos &&
+            (x[i].size(-1) < 5 || x[i].size(-2) < 5))
+          throw Error(fmt::format(
+              "perceptualloss criterion {}: VGG19 layer {} is {}x{} for a {}x{} image, smaller "
+              "than fd's 5x5 projections; use larger crops (lq_size x scale), or drop the layer "
+              "from layer_weights",
+              a_.criterion, vgg_->layers()[i], x[i].size(-1), x[i].size(-2), out.size(-1),
+              out.size(-2)));
+        layer = layer + criterion2(x[i], y[i], second++) * alpha * a_.w_lambda;
+      }
       layer = layer * layer_weights_[i];
       if (a_.verbose_logging)
         parts.emplace_back(vgg_->layers()[i], layer);
