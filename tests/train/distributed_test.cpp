@@ -3,35 +3,19 @@
 // only on the armed (last) micro-batch; the small collectives carry flags and bytes.
 #include "train/distributed.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
 #include <thread>
 
 #include "core/error.h"
+#include "free_port.h"
 #include "models/compact.h"
 
 using namespace pf::train;
 
 namespace {
-
-// A port nobody listens on now (the kernel's pick for port 0 on 127.0.0.1).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 DistEnv env_of(int rank, int port) {
   DistEnv e;
@@ -63,7 +47,7 @@ torch::Tensor loss_of(pf::models::Compact& net, const torch::Tensor& x) {
 
 TEST(GradReducer, AveragesTwoWorkersGradientsInBucketsOnTheArmedPassOnly) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d's Gloo (libgloo-dev)";
-  const int port = free_port();
+  const int port = pf::test::free_port();
   pf::models::CompactOptions co;
   co.num_feat = 8;
   co.num_conv = 3;
@@ -108,7 +92,7 @@ TEST(GradReducer, AveragesTwoWorkersGradientsInBucketsOnTheArmedPassOnly) {
     try {
       Distributed dist(env_of(rank, port), torch::kCPU, std::chrono::seconds(60));
       // Small buckets: several collectives in flight during one backward pass.
-      GradReducer reducer(dist, params_of(nets[rank]), 4096, 1024);
+      GradReducer reducer(dist, params_of(nets[rank]), 2048, 1024);
       buckets[rank] = reducer.bucket_count();
       loss_of(nets[rank], data[rank][0]).backward();  // accumulates only
       reducer.arm();
