@@ -85,9 +85,10 @@ void run_train(const TrainArgs& a) {
                     std::to_string(env.world_size) + " (RANK / WORLD_SIZE are set)",
                 ExitCode::kUsage);
   if (env.enabled()) {
-    // Rank 0 speaks for the run; the others only report problems, marked with their rank.
+    // Rank 0 speaks for the run (its warnings are everyone's: same config, same code); the
+    // others only report errors, marked with their rank.
     spdlog::set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [rank {}] [%^%l%$] %v", env.rank));
-    if (env.rank != 0) spdlog::set_level(spdlog::level::warn);
+    if (env.rank != 0) spdlog::set_level(spdlog::level::err);
   }
   train::Warnings warnings = config.warnings;
   for (const auto& w : warnings) spdlog::warn("{}", w);
@@ -124,12 +125,16 @@ void run_train(const TrainArgs& a) {
   o.loader_threads = a.loader_threads;
   std::unique_ptr<train::Distributed> dist;
   if (env.enabled()) {
-    // One GPU per worker (LOCAL_RANK), or the CPU; the cores shared by the local workers.
-    const bool cuda = (a.device == "auto" || a.device == "cuda") && config.num_gpu != "0" &&
-                      torch::cuda::is_available() &&
-                      torch::cuda::device_count() > static_cast<size_t>(env.local_rank);
+    // One GPU per worker, or the CPU; the cores shared by the local workers. LOCAL_RANK picks
+    // the GPU among the visible ones (modulo their count: under `srun --gpus-per-task=1` each
+    // worker sees its own GPU alone, as device 0).
+    const bool want_cuda = (a.device == "auto" || a.device == "cuda") && config.num_gpu != "0";
+    const size_t gpus = want_cuda && torch::cuda::is_available() ? torch::cuda::device_count() : 0;
+    if (a.device == "cuda" && gpus == 0)
+      throw Error("--device cuda: no CUDA device is visible to worker " + std::to_string(env.rank));
     if (a.device == "auto" || a.device == "cuda")
-      o.device = cuda ? "cuda:" + std::to_string(env.local_rank) : "cpu";
+      o.device =
+          gpus > 0 ? "cuda:" + std::to_string(static_cast<size_t>(env.local_rank) % gpus) : "cpu";
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int share = std::max(1, cores / env.local_world_size);
     if (o.threads == 0) o.threads = share;

@@ -578,7 +578,7 @@ TrainResult Session::run() {
   if (dist_)
     spdlog::info("data-parallel: {} workers over {} ({}), batch {} per worker, {} in all",
                  dist_->size(), dist_->backend(),
-                 dist_->env().source.empty() ? "--nproc" : dist_->env().source, lo.batch,
+                 dist_->env().agent_store ? "--nproc" : dist_->env().source, lo.batch,
                  lo.batch * lo.world);
   Loader loader(*data_.train, lo);
   if (o_.progress_bar && main_rank())
