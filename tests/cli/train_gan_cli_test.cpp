@@ -4,56 +4,17 @@
 // template's pretrain_network_g, and the clear message when the VGG19 file is missing.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <random>
 
 #include "cli_util.h"
 #include "models/checkpoint.h"
 #include "train_cli_util.h"
+#include "vgg_util.h"
 
 namespace fs = std::filesystem;
 
 namespace pf {
 namespace {
-
-// A random VGG19 in torchvision's layout (a plain state dict of features.N.weight / .bias),
-// He-scaled so the deep features stay in range.
-void write_random_vgg19(const std::string& path) {
-  std::mt19937 rng(7);
-  const int64_t config[] = {64,  64,  0,   128, 128, 0,   256, 256, 256, 256, 0,
-                            512, 512, 512, 512, 0,   512, 512, 512, 512, 0};
-  models::NamedTensors tensors;
-  int64_t index = 0, in = 3;
-  const auto tensor = [&](std::vector<int64_t> shape, float scale) {
-    models::RawTensor t;
-    t.shape = shape;
-    int64_t n = 1;
-    for (int64_t s : shape) n *= s;
-    std::normal_distribution<float> normal(0.f, scale);
-    std::vector<float> v(static_cast<size_t>(n));
-    for (auto& x : v) x = normal(rng);
-    t.bytes.resize(v.size() * 4);
-    std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
-    return t;
-  };
-  for (int64_t c : config) {
-    if (c == 0) {
-      ++index;
-      continue;
-    }
-    const float he = static_cast<float>(std::sqrt(2.0 / static_cast<double>(in * 9)));
-    tensors.emplace_back("features." + std::to_string(index) + ".weight",
-                         tensor({c, in, 3, 3}, he));
-    tensors.emplace_back("features." + std::to_string(index) + ".bias", tensor({c}, 0.01f));
-    in = c;
-    index += 2;
-  }
-  models::PthOptions plain;
-  plain.key = "";
-  models::write_checkpoint(path, tensors, {}, plain);
-}
 
 // The templates' validation lists hr2 / lr2 folders too (validation is off in them).
 void add_second_val_folder(const test::TempDir& dir) {
@@ -79,7 +40,7 @@ TEST(TrainGanCli, TraiNNerReduxsGanTemplatesRunWithOnlyTheirPathsChanged) {
   auto r = test::run_pairforge("train -c " + compact + kTiny, dir.path());
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("vgg19-dcbb9e9d.pth"), std::string::npos) << r.output;
-  write_random_vgg19(dir / "experiments/pretrained_models/vgg19-dcbb9e9d.pth");
+  test::write_random_vgg19(dir / "experiments/pretrained_models/vgg19-dcbb9e9d.pth", 7);
 
   // The fidelity pretrain the GAN template starts from (its pretrain_network_g).
   r = test::run_pairforge("train -c " + test::template_with_paths(dir) + kTiny +

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "models/checkpoint.h"
+#include "models/model.h"
 #include "temp_dir.h"
 #include "vgg_util.h"
 
