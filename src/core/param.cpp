@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/yaml_util.h"
@@ -19,7 +20,7 @@ std::string ParamSpec::range_text() const {
     case ParamType::kBool:
       return "true|false";
     case ParamType::kString:
-      return "text";
+      return file ? "file (relative to the config)" : "text";
     case ParamType::kChoice: {
       std::string s;
       for (const auto& c : choices) s += (s.empty() ? "" : "|") + c;
@@ -71,6 +72,23 @@ Distribution Distribution::constant(Value v) {
   return d;
 }
 
+// A file parameter's path, resolved against the config file's folder and checked.
+static std::string resolve_file(const YAML::Node& n, const ParamSpec& spec,
+                                const std::string& file) {
+  namespace fs = std::filesystem;
+  const std::string written = yaml_string(file, n);
+  if (written.empty()) yaml_fail(file, n, spec.name + ": empty file name");
+  fs::path p(written);
+  if (p.is_relative()) p = fs::path(file).parent_path() / p;
+  std::error_code ec;
+  const fs::path resolved = fs::absolute(p, ec).lexically_normal();
+  if (ec || !fs::is_regular_file(resolved, ec))
+    yaml_fail(file, n,
+              spec.name + ": file '" + written + "' not found (looked for " + resolved.string() +
+                  "; a relative name is relative to the config file's folder)");
+  return resolved.string();
+}
+
 // Reads one scalar as a value of the spec's type.
 static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std::string& file) {
   switch (spec.type) {
@@ -86,7 +104,7 @@ static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std:
       return yaml_double(file, n);
     case ParamType::kChoice:
     case ParamType::kString:
-      return yaml_string(file, n);
+      return spec.file ? resolve_file(n, spec, file) : yaml_string(file, n);
   }
   return {};
 }
