@@ -137,7 +137,9 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
     if (kind == Kind::kLogUniform && d.lo_ <= 0)
       yaml_fail(file, seq, spec.name + ": log_uniform needs lo > 0");
   };
-  auto parse_choice = [&](const YAML::Node& seq, const YAML::Node& weights) {
+  // `weights` is null when the YAML gave none (a default YAML::Node is a defined null node, so
+  // it cannot stand for "absent").
+  auto parse_choice = [&](const YAML::Node& seq, const YAML::Node* weights) {
     if (!seq.IsSequence() || seq.size() == 0)
       yaml_fail(file, seq, spec.name + ": choice needs a non-empty list");
     d.kind_ = Kind::kChoice;
@@ -147,13 +149,14 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
       w.push_back(1.0);
     }
     if (weights) {
-      if (!weights.IsSequence() || weights.size() != seq.size())
-        yaml_fail(file, weights,
+      const YAML::Node& ws = *weights;
+      if (!ws.IsSequence() || ws.size() != seq.size())
+        yaml_fail(file, ws,
                   spec.name + ": weights must list one number per choice (" +
                       std::to_string(seq.size()) + ")");
       for (size_t i = 0; i < w.size(); ++i) {
-        w[i] = yaml_double(file, weights[i]);
-        if (w[i] < 0) yaml_fail(file, weights[i], spec.name + ": weights must be >= 0");
+        w[i] = yaml_double(file, ws[i]);
+        if (w[i] < 0) yaml_fail(file, ws[i], spec.name + ": weights must be >= 0");
       }
     }
     double total = 0;
@@ -170,7 +173,7 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
     if (numeric)
       parse_range(node, Kind::kUniform);
     else
-      parse_choice(node, YAML::Node());
+      parse_choice(node, nullptr);
   } else if (node.IsMap()) {
     if (node["uniform"]) {
       yaml_check_keys(file, node, {"uniform"}, spec.name);
@@ -180,7 +183,8 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
       parse_range(node["log_uniform"], Kind::kLogUniform);
     } else if (node["choice"]) {
       yaml_check_keys(file, node, {"choice", "weights"}, spec.name);
-      parse_choice(node["choice"], node["weights"]);
+      const YAML::Node weights = node["weights"];
+      parse_choice(node["choice"], weights ? &weights : nullptr);
     } else {
       yaml_check_keys(file, node, {"uniform", "log_uniform", "choice"}, spec.name);
       yaml_fail(file, node, spec.name + ": expected uniform, log_uniform or choice");
