@@ -6,7 +6,9 @@ into SimpleDegradationArch (animesr/archs/simple_degradation_arch.py): pixel_uns
 main = Sequential(Conv2d(12, F, 3, 1, 1), LeakyReLU, Conv2d(F, F, 3, 1, 1), LeakyReLU,
 Conv2d(F, 3, 3, 1, 1)), whose state_dict is main.{0,2,4}.{weight,bias}.
 
-torch is not installed here, so torch.load's unpickling of a zip checkpoint is done by the same
+With torch installed, that is what is done: torch.load, then load_state_dict(strict=True) into
+the module built as SimpleDegradationArch builds it, and a forward pass. Without torch,
+torch.load's unpickling of a zip checkpoint is done by the same
 mechanism (pickle with persistent ids naming the storages in <archive>/data/, tensors rebuilt
 by torch._utils._rebuild_tensor_v2, nothing else allowed), and load_state_dict's strict check is
 the comparison of keys and shapes with the module's. The values are compared bit for bit with
@@ -89,8 +91,48 @@ def read_safetensors(path):
     return out
 
 
+def with_torch(pth, safetensors, feat):
+    """AnimeSR's own way: True when done, False when torch is not importable."""
+    try:
+        import torch
+        from torch import nn
+        from torch.nn import functional as F
+    except ImportError:
+        return False
+
+    class SimpleDegradationArch(nn.Module):
+        def __init__(self, num_in_ch=3, num_out_ch=3, num_feat=64, downscale=2):
+            super().__init__()
+            self.downscale = downscale
+            self.main = nn.Sequential(
+                nn.Conv2d(num_in_ch * downscale * downscale, num_feat, 3, 1, 1),
+                nn.LeakyReLU(0.2, True),
+                nn.Conv2d(num_feat, num_feat, 3, 1, 1),
+                nn.LeakyReLU(0.2, True),
+                nn.Conv2d(num_feat, num_out_ch, 3, 1, 1),
+            )
+
+        def forward(self, x):
+            return self.main(F.pixel_unshuffle(x, self.downscale))
+
+    lbo = SimpleDegradationArch(num_feat=feat)
+    lbo.load_state_dict(torch.load(pth, map_location="cpu")["params"])  # strict
+    reference = read_safetensors(safetensors)
+    for name, tensor in lbo.state_dict().items():
+        assert tuple(tensor.shape) == reference[name][0], name
+        assert tensor.flatten().tolist() == list(reference[name][1]), name
+    with torch.no_grad():
+        out = lbo(torch.rand(1, 3, 32, 48))
+    assert tuple(out.shape) == (1, 3, 16, 24), out.shape
+    print("ok: torch.load(path)['params'] loads strictly into SimpleDegradationArch (torch %s)"
+          % torch.__version__)
+    return True
+
+
 def main():
     pth, safetensors, feat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if with_torch(pth, safetensors, feat):
+        return
     state = torch_load(pth)["params"]  # what AnimeSR reads
     expected = collections.OrderedDict(
         [
