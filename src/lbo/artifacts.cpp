@@ -148,8 +148,26 @@ Probes find_probes(const cv::Mat& reference, const ProbeOptions& o) {
 }
 
 std::string ArtifactScore::describe() const {
-  return fmt::format("ringing {:.3f}  aliasing {:.3f}  noise {:.3f}  blur {:.3f}", ringing,
-                     aliasing, noise, blur);
+  return fmt::format("ringing {:.3f}  aliasing {:.3f}  noise {:.3f}  blur {:.3f}  detail {:.3f}",
+                     ringing, aliasing, noise, blur, detail);
+}
+
+double ArtifactScore::weighted(const ScoreWeights& w) const {
+  return w.ringing * ringing + w.aliasing * aliasing + w.noise * noise + w.blur * blur +
+         w.detail * detail;
+}
+
+double detail_loss(const cv::Mat& image, const cv::Mat& lr, double sigma) {
+  cv::Mat reduced = luma(image);
+  if (reduced.size() != lr.size()) cv::resize(reduced, reduced, lr.size(), 0, 0, cv::INTER_AREA);
+  cv::Mat a, b, diff;
+  cv::GaussianBlur(reduced, a, cv::Size(0, 0), sigma);
+  cv::GaussianBlur(luma(lr), b, cv::Size(0, 0), sigma);
+  cv::absdiff(a, b, diff);
+  const double rms = std::sqrt(cv::mean(diff.mul(diff))[0]);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(b, mean, stddev);
+  return rms / std::max(stddev[0], 0.02);
 }
 
 ArtifactScore score_artifacts(const cv::Mat& image, const Probes& probes, const ScoreWeights& w,
@@ -202,7 +220,7 @@ ArtifactScore score_artifacts(const cv::Mat& image, const Probes& probes, const 
     std::nth_element(contrasts.begin(), contrasts.begin() + contrasts.size() / 2, contrasts.end());
     s.noise = rms / contrasts[contrasts.size() / 2];
   }
-  s.total = w.ringing * s.ringing + w.aliasing * s.aliasing + w.noise * s.noise + w.blur * s.blur;
+  s.total = s.weighted(w);
   return s;
 }
 
@@ -212,10 +230,10 @@ ArtifactScore mean_score(const std::vector<ArtifactScore>& scores, const ScoreWe
   for (const auto& s : scores) {
     const double k = std::max(1, s.edges);
     m.ringing += k * s.ringing, m.aliasing += k * s.aliasing, m.noise += k * s.noise;
-    m.blur += k * s.blur, m.edges += s.edges, n += k;
+    m.blur += k * s.blur, m.detail += k * s.detail, m.edges += s.edges, n += k;
   }
-  if (n > 0) m.ringing /= n, m.aliasing /= n, m.noise /= n, m.blur /= n;
-  m.total = w.ringing * m.ringing + w.aliasing * m.aliasing + w.noise * m.noise + w.blur * m.blur;
+  if (n > 0) m.ringing /= n, m.aliasing /= n, m.noise /= n, m.blur /= n, m.detail /= n;
+  m.total = m.weighted(w);
   return m;
 }
 

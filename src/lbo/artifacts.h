@@ -12,6 +12,12 @@
 //             edge contrast (noise, blocking, mosquito noise the upscaler kept or made)
 //   blur      1 - 1.5 / (edge width in pixels), at least 0: 0 up to a 1.5-pixel rise, 0.5 for
 //             a three-pixel ramp (the detail a too-small rescaling factor gives away)
+//   detail    what the upscale lost of the LR frame's own structure: the RMS difference of the
+//             two, the upscale area-reduced to the LR size, both low-passed (so the artifacts
+//             being removed do not count), as a share of the LR's low-passed contrast. The blur
+//             statistic saturates once edges are gone; this one keeps growing, so a factor
+//             that leaves a blob is never ranked first (measured: factor 0.1 ranked first
+//             without it on the demo clip).
 //
 // Lower is better for each; the total is their weighted sum.
 #pragma once
@@ -47,21 +53,27 @@ struct ProbeOptions {
 Probes find_probes(const cv::Mat& reference, const ProbeOptions& options = {});
 
 struct ScoreWeights {
-  double ringing = 1, aliasing = 1, noise = 1, blur = 1;
+  double ringing = 1, aliasing = 1, noise = 1, blur = 1, detail = 1;
 };
 
 struct ArtifactScore {
-  double ringing = 0, aliasing = 0, noise = 0, blur = 0;
+  double ringing = 0, aliasing = 0, noise = 0, blur = 0, detail = 0;
   double total = 0;
   int edges = 0;  // probes that were measured
 
-  // "ringing 0.12  aliasing 0.03  noise 0.05  blur 0.41"
+  // "ringing 0.12  aliasing 0.03  noise 0.05  blur 0.41  detail 0.08"
   std::string describe() const;
+  // The weighted sum of the statistics.
+  double weighted(const ScoreWeights& w) const;
 };
 
 // Measures `image` (the reference's size, RGB or grey float) at the probes.
 ArtifactScore score_artifacts(const cv::Mat& image, const Probes& probes,
                               const ScoreWeights& weights = {}, int radius = 5);
+
+// The detail statistic of an upscale `image` (any size) of `lr` (RGB or grey float); `sigma` is
+// the low-pass, in LR pixels.
+double detail_loss(const cv::Mat& image, const cv::Mat& lr, double sigma = 1.0);
 
 // The mean of several scores, each weighted by its measured edges.
 ArtifactScore mean_score(const std::vector<ArtifactScore>& scores, const ScoreWeights& weights);

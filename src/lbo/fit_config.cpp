@@ -78,7 +78,7 @@ struct SearchArgs {
   double factor_min = 0.1, factor_max = 1, step = 0.1;
   int64_t patches = 24, patch_size = 48, context = 16, sheet_columns = 4;
   std::string filter;
-  double ringing = 1, aliasing = 2, noise = 10, blur = 1;
+  double ringing = 1, aliasing = 2, noise = 10, blur = 1, detail = 2;
 };
 
 const OptionTable<SearchArgs>& search_table() {
@@ -101,6 +101,8 @@ const OptionTable<SearchArgs>& search_table() {
       real<P>("aliasing", &P::aliasing, 2, 0, kInf, "weight of the aliasing score"),
       real<P>("noise", &P::noise, 10, 0, kInf, "weight of the flat-area noise score"),
       real<P>("blur", &P::blur, 1, 0, kInf, "weight of the blur score"),
+      real<P>("detail", &P::detail, 2, 0, kInf,
+              "weight of the detail-loss score (the LR's structure the upscale lost)"),
       integer<P>("sheet_columns", &P::sheet_columns, 4, 1, 64, "patches shown on the sheet"),
   };
   return t;
@@ -211,7 +213,7 @@ LboConfig LboConfig::parse(const YamlDoc& doc) {
   c.search.patch_size = static_cast<int>(s.patch_size);
   c.search.context = static_cast<int>(s.context);
   c.search.filter = s.filter;
-  c.search.weights = {s.ringing, s.aliasing, s.noise, s.blur};
+  c.search.weights = {s.ringing, s.aliasing, s.noise, s.blur, s.detail};
   c.search.probes.seed = static_cast<uint64_t>(c.manual_seed);
   c.sheet_columns = s.sheet_columns;
 

@@ -160,7 +160,10 @@ SearchResult search_rescaling(const std::vector<cv::Mat>& frames, const UpscaleF
     for (const auto& w : windows) {
       const cv::Rect hr(2 * w.inner.x, 2 * w.inner.y, 2 * w.inner.width, 2 * w.inner.height);
       cv::Mat crop = pseudo_hr(w.lr, f, up, o.filter)(hr).clone();
-      scores.push_back(score_artifacts(crop, w.probes, o.weights, o.probes.radius));
+      ArtifactScore score = score_artifacts(crop, w.probes, o.weights, o.probes.radius);
+      score.detail = detail_loss(crop, w.lr(w.inner));
+      score.total = score.weighted(o.weights);
+      scores.push_back(score);
       c.crops.push_back(std::move(crop));
     }
     c.score = mean_score(scores, o.weights);
@@ -213,6 +216,7 @@ cv::Mat contact_sheet(const SearchResult& r, double chosen, int columns) {
     put(sheet, fmt::format("aliasing {:.3f}", c.score.aliasing), kPad, y + 84);
     put(sheet, fmt::format("noise    {:.3f}", c.score.noise), kPad, y + 104);
     put(sheet, fmt::format("blur     {:.3f}", c.score.blur), kPad, y + 124);
+    put(sheet, fmt::format("detail   {:.3f}", c.score.detail), kPad, y + 144);
     for (int i = 0; i < n; ++i) {
       cv::Mat shown = nearest(c.crops[static_cast<size_t>(i)], cell);
       shown.copyTo(sheet(cv::Rect(kLabel + i * (cell.width + kPad), y, cell.width, cell.height)));
@@ -231,6 +235,7 @@ nlohmann::json search_json(const SearchResult& r, double chosen) {
                           {"aliasing", c.score.aliasing},
                           {"noise", c.score.noise},
                           {"blur", c.score.blur},
+                          {"detail", c.score.detail},
                           {"edges", c.score.edges}});
   nlohmann::json patches = nlohmann::json::array();
   for (const auto& p : r.patches)
