@@ -18,6 +18,7 @@
 #include "io/image.h"
 #include "models/checkpoint.h"
 #include "models/model.h"
+#include "train/run_state.h"
 
 namespace fs = std::filesystem;
 
@@ -50,13 +51,6 @@ torch::Tensor mat_to_chw(const cv::Mat& rgb) {
   return torch::from_blob(c.data, {c.rows, c.cols, 3}, torch::kFloat32)
       .permute({2, 0, 1})
       .contiguous();
-}
-
-std::string archive_name(const std::string& dir) {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
-  return dir + "_archived_" + buf;
 }
 
 // What the stored pseudo-HR frames were made from; a resumed run reuses them only when this
@@ -140,7 +134,7 @@ FitResult run_lbo_fit(const LboConfig& c, const FitOptions& o) {
   r.run_dir = (fs::path(o.experiments_root) / c.name).string();
   std::error_code ec;
   if (o.resume.empty() && fs::exists(r.run_dir, ec)) {
-    const std::string archived = archive_name(r.run_dir);
+    const std::string archived = train::archive_name(r.run_dir);
     fs::rename(r.run_dir, archived, ec);
     if (ec) throw IoError("cannot archive the old run " + r.run_dir + ": " + ec.message());
     spdlog::info("{} existed: moved to {} (use --resume auto to continue a run)", r.run_dir,

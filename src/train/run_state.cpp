@@ -1,6 +1,7 @@
 #include "train/run_state.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -17,6 +18,13 @@ namespace {
 constexpr const char* kMarker = "pairforge_training_state";
 const char* const kGroups[] = {"net_g/", "net_g_ema/", "optim_g/"};
 }  // namespace
+
+std::string archive_name(const std::string& dir) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
+  return dir + "_archived_" + buf;
+}
 
 RunPaths::RunPaths(const std::string& dir)
     : root(dir),
