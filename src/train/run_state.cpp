@@ -1,6 +1,7 @@
 #include "train/run_state.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -25,6 +26,13 @@ auto group(State& s, int g) {
   return groups[g];
 }
 }  // namespace
+
+std::string archive_name(const std::string& dir) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
+  return dir + "_archived_" + buf;
+}
 
 RunPaths::RunPaths(const std::string& dir)
     : root(dir),

@@ -84,13 +84,6 @@ void reparameterize(torch::nn::Module& net) {
   if (auto* span = net.as<models::SPANImpl>()) span->reparameterize();
 }
 
-std::string archive_name(const std::string& dir) {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
-  return dir + "_archived_" + buf;
-}
-
 class Session {
  public:
   Session(TrainConfig config, TrainData data, const TrainerOptions& options)
