@@ -17,6 +17,7 @@ packages=(
   fonts-wqy-microhei  # a CJK font, so the text operator's cjk charset is tested
   # models / train / infer
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev
+  libgloo-dev  # c10d's Gloo process group header includes it: data-parallel training
   # `pairforge plot` draws training curves with gnuplot
   gnuplot-nox
   time  # GNU time: peak RSS in bench/train_bench.sh

@@ -5,11 +5,13 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/torch_helper.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "degrade/explain.h"
 #include "degrade/job.h"
+#include "degrade/learned_op.h"
 #include "degrade/manifest.h"
 #include "degrade/pair_maker.h"
 #include "io/image.h"
@@ -40,10 +42,19 @@ void parse_shard(const std::string& s, degrade::JobOptions& o) {
     throw Error("--shard " + s + ": need 0 <= i < N", ExitCode::kUsage);
 }
 
+// A job with a learned operator needs LibTorch: without it (pairforge), the job is handed over to
+// pairforge-torch before anything is read or written.
+void need_learned_op(const std::string& op) {
+  if (op.empty() || degrade::lbo_network()) return;
+  exec_torch_helper("the `" + op + "` operator (a LibTorch network)");
+}
+
 void run_replay(const DegradeArgs& a) {
   if (a.pair.empty()) throw Error("--replay needs --pair NAME", ExitCode::kUsage);
   if (a.output.empty()) throw Error("--replay needs -o DIR", ExitCode::kUsage);
   const degrade::PairRecord r = degrade::find_in_manifest(a.replay, a.pair);
+  for (const auto& step : r.steps)
+    if (step.op == "lbo") need_learned_op(step.op);
   const degrade::RecordedSource src = degrade::read_recorded_source(r, a.input);
   const auto out =
       degrade::replay_pair(r.steps, r.scale, r.alpha, r.background, src.hq, src.alpha, src.next);
@@ -127,6 +138,7 @@ void register_degrade(CLI::App& app) {
     if (!a.replay.empty()) return run_replay(a);
     if (a.config.empty()) throw Error("degrade needs -c CONFIG", ExitCode::kUsage);
     const auto config = degrade::DegradeConfig::load(a.config);
+    need_learned_op(degrade::learned_op_missing(config.pipeline));
     if (!a.explain.empty()) return run_explain(a, config);
     run_job(a, config);
     (void)cmd;

@@ -7,12 +7,18 @@
 #include "cli/commands.h"
 #include "cli/torch_helper.h"
 #include "core/error.h"
+#ifdef PAIRFORGE_HAVE_TORCH
+#include "degrade/learned/learned_ops.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"pairforge: degradation pipelines, training and inference for super-resolution"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "pairforge 0.1.0");
   pf::cli::register_all(app);
+#ifdef PAIRFORGE_HAVE_TORCH
+  pf::degrade::install_learned_ops();
+#endif
   try {
 #ifdef PAIRFORGE_TORCH_HELPER
     // This binary has no LibTorch: model commands run in pairforge-torch (cli/torch_helper.h).

@@ -23,6 +23,7 @@ inline constexpr TorchCommand kTorchCommands[] = {
     {"validate", "PSNR/SSIM of a model on HQ/LQ pairs"},
     {"train", "train a Compact or SPAN model from a traiNNer-redux config"},
     {"plot", "loss, learning-rate and validation curves of a run"},
+    {"lbo", "learned degradation operators (AnimeSR's LBO)"},
 };
 
 // The --help line of a command of kTorchCommands.

@@ -15,7 +15,8 @@ namespace pf::degrade {
   X(quantize)            \
   X(interlace)           \
   X(codec)               \
-  X(text)
+  X(text)                \
+  X(lbo)
 
 #define PAIRFORGE_DECLARE_OP(name) const OpInfo& op_##name();
 PAIRFORGE_OPS(PAIRFORGE_DECLARE_OP)

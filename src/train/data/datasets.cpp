@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "degrade/config.h"
+#include "degrade/learned/learned_ops.h"
 #include "io/image.h"
 #include "train/data/realesrgan_otf.h"
 #include "train/data/sources.h"
@@ -18,6 +19,7 @@ namespace {
 
 std::shared_ptr<const degrade::DegradeConfig> degradation_of(const TrainConfig& c,
                                                              const DatasetOptions& d) {
+  degrade::install_learned_ops();  // an OTF chain may hold `lbo` steps
   std::shared_ptr<degrade::DegradeConfig> cfg;
   if (d.type == "otfdataset") {
     cfg = std::make_shared<degrade::DegradeConfig>(degrade::DegradeConfig::load(d.degradation));
