@@ -92,15 +92,13 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
   }
 }
 
-PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name) {
-  std::ifstream f(manifest_path);
-  if (!f) throw InputError("cannot read manifest '" + manifest_path + "'");
+PairRecord find_in_manifest(std::istream& in, const std::string& label, const std::string& name) {
   std::string line;
   int line_no = 0;
-  while (std::getline(f, line)) {
+  while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
-    const std::string where = manifest_path + ":" + std::to_string(line_no);
+    const std::string where = label + ":" + std::to_string(line_no);
     json j;
     try {
       j = json::parse(line);
@@ -109,7 +107,13 @@ PairRecord find_in_manifest(const std::string& manifest_path, const std::string&
     }
     if (j.value("name", "") == name) return pair_record_from_json(j, where);
   }
-  throw InputError("no pair named '" + name + "' in '" + manifest_path + "'");
+  throw InputError("no pair named '" + name + "' in '" + label + "'");
+}
+
+PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name) {
+  std::ifstream f(manifest_path);
+  if (!f) throw InputError("cannot read manifest '" + manifest_path + "'");
+  return find_in_manifest(f, manifest_path, name);
 }
 
 }  // namespace pf::degrade
