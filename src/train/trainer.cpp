@@ -83,7 +83,13 @@ std::string archive_name(const std::string& dir) {
   const std::time_t now = std::time(nullptr);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
-  return dir + "_archived_" + buf;
+  // Two fresh starts within a second would otherwise both pick this name, and the second rename
+  // fail on the first's folder.
+  std::string name = dir + "_archived_" + buf;
+  std::error_code ec;
+  for (int n = 2; fs::exists(name, ec); ++n)
+    name = dir + "_archived_" + buf + "_" + std::to_string(n);
+  return name;
 }
 
 class Session {
@@ -431,7 +437,10 @@ TrainResult Session::run() {
     state_path = c_.path.resume_state;
   }
   std::error_code ec;
-  if (state_path.empty() && fs::exists(paths_.root, ec)) {
+  // A fresh run moves an earlier run of the same name aside. `--resume auto` without a state
+  // continues in the folder instead: it reruns a run killed before its first state, whose models
+  // and images this run rewrites byte for byte (moving it aside made one stray copy per kill).
+  if (state_path.empty() && o_.resume != "auto" && fs::exists(paths_.root, ec)) {
     const std::string archived = archive_name(paths_.root);
     fs::rename(paths_.root, archived, ec);
     if (ec) throw IoError("cannot archive the old run " + paths_.root + ": " + ec.message());

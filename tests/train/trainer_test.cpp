@@ -161,6 +161,42 @@ TEST_P(Resume, CrashAndInterruptGiveTheUninterruptedWeights) {
 
 INSTANTIATE_TEST_SUITE_P(Train, Resume, ::testing::Values("compact", "span_s"));
 
+// A run killed before its first state leaves a folder without one: --resume auto starts over in
+// it (to the straight run's weights) rather than moving it aside once per kill; fresh runs move
+// an old one aside under a new name each, however quickly they follow one another.
+TEST(Resume, AutoWithoutAStateStartsOverInTheSameFolder) {
+  pf::test::TrainTempDir straight_dir, dir;
+  const auto config = pf::test::parse_config(
+      pf::test::small_config("  type: compact\n  num_feat: 8\n  num_conv: 2\n", 4));
+  const auto straight = run_training(config, synthetic(12, 2), options(straight_dir));
+  auto o = options(dir);
+  o.after_iteration = [](int64_t it) {
+    if (it == 2) throw pf::Error("simulated kill before the first state");
+  };
+  EXPECT_THROW(run_training(config, synthetic(12, 2), o), pf::Error);
+  // The failure path saved iteration 2; a kill -9 would not have: remove it.
+  fs::remove_all(dir / "experiments/t/training_states");
+  fs::remove_all(dir / "experiments/t/models");
+  o.after_iteration = nullptr;
+  o.resume = "auto";
+  const auto resumed = run_training(config, synthetic(12, 2), o);
+  EXPECT_EQ(resumed.first_iteration, 1);
+  EXPECT_TRUE(
+      torch::equal(flat_weights(straight.model_files[0]), flat_weights(resumed.model_files[0])));
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(dir / "experiments"))
+    runs.push_back(e.path().filename().string());
+  EXPECT_EQ(runs, std::vector<std::string>{"t"});
+
+  o.resume.clear();
+  run_training(config, synthetic(12, 2), o);
+  run_training(config, synthetic(12, 2), o);
+  runs.clear();
+  for (const auto& e : fs::directory_iterator(dir / "experiments"))
+    runs.push_back(e.path().filename().string());
+  EXPECT_EQ(runs.size(), 3u);  // t and two archived copies, within the same second or not
+}
+
 TEST(Checkpoints, LoadAsCommunityFilesWithSpandrelKeys) {
   for (const std::string format : {"safetensors", "pth"}) {
     pf::test::TrainTempDir dir;
