@@ -173,6 +173,22 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
   return d;
 }
 
+double Distribution::upper_bound() const {
+  switch (kind_) {
+    case Kind::kConstant:
+      return value_as_double(constant_);
+    case Kind::kUniform:
+    case Kind::kLogUniform:
+      return hi_;
+    case Kind::kChoice: {
+      double top = -std::numeric_limits<double>::infinity();
+      for (const Value& v : options_) top = std::max(top, value_as_double(v));
+      return top;
+    }
+  }
+  return 0;
+}
+
 Value Distribution::sample(Rng& rng, const ParamSpec& spec) const {
   switch (kind_) {
     case Kind::kConstant:
