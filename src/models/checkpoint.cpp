@@ -65,14 +65,32 @@ RawTensor gather(const TensorRef& ref, const std::vector<uint8_t>& storage,
                      std::to_string(available) + " repeats it into more than " +
                      std::to_string(kMaxRepeatedBytes >> 20) + " MiB");
   t.bytes.resize(static_cast<size_t>(numel) * elem);
-  std::vector<int64_t> index(ref.size.size(), 0);
-  for (int64_t n = 0; n < numel; ++n) {
+  // Rows of the last dimension are copied whole when they are contiguous in the storage (every
+  // tensor torch.save writes from a module is: then the whole tensor is one row).
+  std::vector<int64_t> size = ref.size, stride = ref.stride;
+  if (size.empty()) size = {1}, stride = {1};
+  for (size_t d = size.size() - 1; d > 0; --d)  // fold dimensions that continue the row
+    if (stride[d] == 1 && stride[d - 1] == size[d]) {
+      size[d - 1] *= size[d];
+      stride[d - 1] = 1;
+      size.erase(size.begin() + static_cast<ptrdiff_t>(d));
+      stride.erase(stride.begin() + static_cast<ptrdiff_t>(d));
+    }
+  const int64_t row = size.back(), row_stride = stride.back();
+  std::vector<int64_t> index(size.size() - 1, 0);
+  uint8_t* out = t.bytes.data();
+  for (int64_t n = 0; n < numel; n += row) {
     int64_t src = ref.offset;
-    for (size_t d = 0; d < index.size(); ++d) src += index[d] * ref.stride[d];
-    std::memcpy(&t.bytes[static_cast<size_t>(n) * elem], &storage[static_cast<size_t>(src) * elem],
-                elem);
+    for (size_t d = 0; d < index.size(); ++d) src += index[d] * stride[d];
+    if (row_stride == 1) {
+      std::memcpy(out, &storage[static_cast<size_t>(src) * elem], static_cast<size_t>(row) * elem);
+      out += static_cast<size_t>(row) * elem;
+    } else {
+      for (int64_t i = 0; i < row; ++i, out += elem)
+        std::memcpy(out, &storage[static_cast<size_t>(src + i * row_stride) * elem], elem);
+    }
     for (size_t d = index.size(); d-- > 0;) {
-      if (++index[d] < ref.size[d]) break;
+      if (++index[d] < size[d]) break;
       index[d] = 0;
     }
   }

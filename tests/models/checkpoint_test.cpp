@@ -364,17 +364,45 @@ std::vector<uint8_t> pth_with_view(int64_t numel, int64_t offset, const std::vec
                         "ccollections\nOrderedDict\n)RtRuu.";
   ZipWriter z;
   z.add("archive/data.pkl", bytes_of(p));
-  z.add("archive/data/0", std::vector<uint8_t>(storage_bytes, 0));
+  std::vector<uint8_t> storage(storage_bytes, 0);  // floats 0, 1, 2, ...
+  for (size_t i = 0; i + 4 <= storage_bytes; i += 4) {
+    const float v = static_cast<float>(i / 4);
+    std::memcpy(&storage[i], &v, 4);
+  }
+  z.add("archive/data/0", storage);
   return z.finish();
 }
 
+std::vector<float> values_of(const RawTensor& t) {
+  std::vector<float> v(t.bytes.size() / 4);
+  std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+  return v;
+}
+
 }  // namespace
+
+TEST(PthReader, StridedViewsCopyTheRightElements) {
+  const auto value = [](int64_t numel, int64_t offset, std::vector<int64_t> size,
+                        std::vector<int64_t> stride) {
+    return values_of(
+        read_pth(pth_with_view(numel, offset, size, stride, static_cast<size_t>(numel) * 4), "v")
+            .tensors.at(0)
+            .second);
+  };
+  EXPECT_EQ(value(6, 0, {2, 3}, {3, 1}), (std::vector<float>{0, 1, 2, 3, 4, 5}));  // contiguous
+  EXPECT_EQ(value(6, 0, {3, 2}, {1, 3}), (std::vector<float>{0, 3, 1, 4, 2, 5}));  // transpose
+  EXPECT_EQ(value(12, 1, {2, 2, 2}, {6, 3, 1}),  // contiguous rows, strided between them
+            (std::vector<float>{1, 2, 4, 5, 7, 8, 10, 11}));
+  EXPECT_EQ(value(8, 2, {3}, {2}), (std::vector<float>{2, 4, 6}));  // every other one
+  EXPECT_EQ(value(4, 3, {}, {}), (std::vector<float>{3}));          // a scalar
+  EXPECT_EQ(value(5, 1, {2, 1, 2}, {2, 7, 1}), (std::vector<float>{1, 2, 3, 4}));  // odd size-1 dim
+}
 
 TEST(Hostile, ViewsAreBoundedBeforeAnythingIsAllocated) {
   // The helper's well-formed view: a 2x2 transpose of 4 floats.
   const auto ok = read_pth(pth_with_view(4, 0, {2, 2}, {1, 2}, 16), "ok.pth");
   ASSERT_EQ(ok.tensors.size(), 1u);
-  EXPECT_EQ(ok.tensors[0].second.bytes.size(), 16u);
+  EXPECT_EQ(values_of(ok.tensors[0].second), (std::vector<float>{0, 2, 1, 3}));
   // Strides whose products overflow int64 (undefined behaviour in the bounds check before).
   expect_model_error([&] { read_pth(pth_with_view(4, 0, {4}, {int64_t{1} << 62}, 16), "p"); },
                      "does not fit");
