@@ -1,5 +1,7 @@
 #include "degrade/manifest.h"
 
+#include <climits>
+#include <cstdint>
 #include <fstream>
 
 #include "core/error.h"
@@ -16,12 +18,33 @@ static json value_to_json(const Value& v) {
   return std::get<std::string>(v);
 }
 
+// An integer field in [lo, hi]. Not get<int>(): nlohmann converts a float (3e84) with a cast that
+// is undefined out of range, and an integer past int's range wraps into a valid-looking one.
+static int64_t integer_in(const json& v, int64_t lo, int64_t hi, const std::string& field) {
+  // nlohmann keeps non-negative integers as unsigned, negative ones as signed.
+  bool in_range = false;
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    in_range = u <= static_cast<uint64_t>(hi) && (lo <= 0 || u >= static_cast<uint64_t>(lo));
+  } else if (v.is_number_integer()) {
+    in_range = v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  }
+  if (!in_range)
+    throw InputError(field + " " + v.dump() + " is not an integer in [" + std::to_string(lo) +
+                     ", " + std::to_string(hi) + "]");
+  return v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>();
+}
+
+static int int_in(const json& v, int lo, int hi, const std::string& field) {
+  return static_cast<int>(integer_in(v, lo, hi, field));
+}
+
 static Value value_from_json(const json& j, const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::kBool:
       return j.get<bool>();
-    case ParamType::kInt:
-      return j.get<int64_t>();
+    case ParamType::kInt:  // the range is the table's, checked by the caller
+      return integer_in(j, INT64_MIN, INT64_MAX, spec.name);
     case ParamType::kFloat:
       return j.get<double>();
     case ParamType::kChoice:
@@ -66,30 +89,29 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
     r.name = j.at("name").get<std::string>();
     r.input_root = j.at("input_root").get<std::string>();
     r.source = j.at("source").get<std::string>();
-    r.scale = j.at("scale").get<int>();
-    if (r.scale < 1 || r.scale > 16) bad("scale " + std::to_string(r.scale) + " is not in [1, 16]");
+    r.scale = int_in(j.at("scale"), 1, 16, "scale");
     const auto& c = j.at("crop");
+    if (!c.is_array() || c.size() != 4) bad("crop is not [x, y, width, height]");
     r.crop =
-        cv::Rect(c.at(0).get<int>(), c.at(1).get<int>(), c.at(2).get<int>(), c.at(3).get<int>());
-    if (r.crop.x < 0 || r.crop.y < 0 || r.crop.width < 1 || r.crop.height < 1 ||
+        cv::Rect(int_in(c[0], 0, INT_MAX, "crop x"), int_in(c[1], 0, INT_MAX, "crop y"),
+                 int_in(c[2], 1, INT_MAX, "crop width"), int_in(c[3], 1, INT_MAX, "crop height"));
+    // Its far corner must be an int too: the replay intersects it with the image.
+    if (r.crop.x > INT_MAX - r.crop.width || r.crop.y > INT_MAX - r.crop.height ||
         r.crop.width % r.scale != 0 || r.crop.height % r.scale != 0)
       bad("crop [" + std::to_string(r.crop.x) + ", " + std::to_string(r.crop.y) + ", " +
           std::to_string(r.crop.width) + ", " + std::to_string(r.crop.height) +
-          "] is not a rectangle whose sides are multiples of the scale");
-    r.variant = j.at("variant").get<int>();
-    if (r.variant < 0) bad("negative variant");
+          "] does not fit in an int or its sides are not multiples of the scale");
+    r.variant = int_in(j.at("variant"), 0, INT_MAX, "variant");
     r.seed = std::stoull(j.at("seed").get<std::string>());
     r.alpha = j.at("alpha").get<std::string>();
     if (r.alpha != "carry" && r.alpha != "composite") bad("alpha must be carry or composite");
-    r.depth = j.at("depth").get<int>();
+    r.depth = int_in(j.at("depth"), 8, 16, "depth");
     if (r.depth != 8 && r.depth != 16) bad("depth must be 8 or 16");
     if (j.contains("background")) r.background = j["background"].get<std::array<double, 3>>();
     for (double v : r.background)
       if (!(v >= 0 && v <= 1)) bad("background values must be in [0, 1]");
-    if (j.contains("frame")) r.frame = j["frame"].get<int64_t>();
-    if (r.frame < -1) bad("negative frame number");
-    if (j.contains("next_frames")) r.next_frames = j["next_frames"].get<int>();
-    if (r.next_frames < 0 || r.next_frames > 64) bad("next_frames is not in [0, 64]");
+    if (j.contains("frame")) r.frame = integer_in(j["frame"], -1, INT64_MAX, "frame");
+    if (j.contains("next_frames")) r.next_frames = int_in(j["next_frames"], 0, 64, "next_frames");
     for (const auto& s : j.at("steps")) {
       StepRecord step;
       step.op = s.at("op").get<std::string>();
@@ -110,6 +132,9 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
       r.steps.push_back(std::move(step));
     }
     return r;
+  } catch (const InputError& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw InputError(where + ": malformed manifest record: " + e.what());
   } catch (const json::exception& e) {
     throw InputError(where + ": malformed manifest record: " + e.what());
   } catch (const std::logic_error& e) {

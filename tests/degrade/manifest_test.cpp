@@ -54,7 +54,7 @@ TEST(Manifest, OutOfRangeParametersAndFieldsAreInputErrors) {
                 .find("m.jsonl:1: malformed manifest "
                       "record: noise: sigma = "),
             std::string::npos);
-  EXPECT_NE(error_of(with("\"scale\":2", "\"scale\":0")).find("scale 0 is not in [1, 16]"),
+  EXPECT_NE(error_of(with("\"scale\":2", "\"scale\":0")).find("scale 0 is not an integer in [1, 16]"),
             std::string::npos);
   EXPECT_NE(error_of(with("[0,0,8,6]", "[0,0,7,6]")).find("multiples of the scale"),
             std::string::npos);
@@ -63,6 +63,26 @@ TEST(Manifest, OutOfRangeParametersAndFieldsAreInputErrors) {
   EXPECT_NE(error_of(with("\"op\":\"noise\"", "\"op\":\"nosie\"")).find("unknown operator"),
             std::string::npos);
   EXPECT_NE(error_of(with("\"sigma\":5", "\"sigma\":\"loud\"")).find("malformed manifest record"),
+            std::string::npos);
+}
+
+TEST(Manifest, NumbersOutsideIntAreRefusedNotConverted) {
+  // The fuzzer's crop of 3.2e84 was cast to int (undefined behaviour); 2^32 + 8 wrapped to 8.
+  EXPECT_NE(error_of(with("[0,0,8,6]", "[0,0,8,3.2e84]"))
+                .find("m.jsonl:1: malformed manifest record: crop height 3.2e+84 is not an "
+                      "integer in [1, 2147483647]"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("[0,0,8,6]", "[0,0,4294967304,6]")).find("crop width 4294967304"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("\"variant\":0", "\"variant\":-1")).find("variant -1 is not"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("\"scale\":2", "\"scale\":2.5")).find("scale 2.5 is not an integer"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("\"sigma\":5", "\"sigma\":18446744073709551615"))
+                .find("noise: sigma = "),
+            std::string::npos);
+  // A crop whose far corner is past INT_MAX (the replay intersects it with the image).
+  EXPECT_NE(error_of(with("[0,0,8,6]", "[2147483646,0,8,6]")).find("does not fit in an int"),
             std::string::npos);
 }
 
