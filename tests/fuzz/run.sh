@@ -69,7 +69,7 @@ for t in $TARGETS; do
   corpus=$(find "$work" -type f | wc -l)
   outcome=ok
   if [ $rc -ne 0 ]; then
-    outcome="FOUND: $(grep -m1 -E 'ERROR: |==ERROR|deadly signal|fuzz: ' "$log" | cut -c1-100) (see $log)"
+    outcome="FOUND: $(grep -m1 -E 'ERROR: |==ERROR|runtime error: |deadly signal|fuzz: ' "$log" | cut -c1-100) (see $log)"
     status=1
   fi
   printf '%-15s %12s %9s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$corpus" "$outcome" |
