@@ -40,7 +40,7 @@ asan: deps
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	@command -v clang++ >/dev/null || { echo "make fuzz needs clang: apt-get install clang"; exit 1; }
+	@command -v clang++ >/dev/null || { echo "make fuzz needs clang and its sanitizer runtimes: apt-get install clang libclang-rt-dev"; exit 1; }
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPAIRFORGE_FUZZ=ON -DPAIRFORGE_TESTS=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
