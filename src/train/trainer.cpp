@@ -110,6 +110,10 @@ class Session {
   void save(int64_t iter);
   void log_progress(int64_t iter, TrainLog& log, Loader& loader);
   ValResult validate(int64_t iter, TrainLog& log);
+  bool validation_due(int64_t iter) const {
+    return c_.val.val_enabled && !data_.val.empty() &&
+           (iter % c_.val.val_freq == 0 || iter == c_.train.total_iter);
+  }
 
   TrainConfig c_;
   TrainData data_;
@@ -460,6 +464,20 @@ TrainResult Session::run() {
                       std::string_view(o_.config_text));
   write_file_atomic(paths_.resolved_config, std::string_view(c_.resolved_yaml()));
   TrainLog log(paths_.log, start_iter_);
+  // A run that stopped between the state of a validation iteration and that validation's record
+  // (a kill -9 while it ran, or a failure in it) would resume past it and never validate there:
+  // the log says whether it did. (Found by bench/fault_soak.sh kill-train: the final images
+  // were missing after a kill right after the last state.)
+  if (start_iter_ > 0 && validation_due(start_iter_)) {
+    bool logged = false;
+    for (const auto& r : read_train_log(paths_.log))
+      logged |= r.value("event", "") == "val" && r.value("iter", int64_t{-1}) == start_iter_;
+    if (!logged) {
+      spdlog::info("resume: validating iteration {}, which the stopped run did not finish",
+                   start_iter_);
+      result_.validations.push_back(validate(start_iter_, log));
+    }
+  }
 
   const auto& ds = c_.train_sets[0];
   LoaderOptions lo;
@@ -494,8 +512,7 @@ TrainResult Session::run() {
       if (iter % c_.logger.print_freq == 0) log_progress(iter, log, loader);
       const bool last = iter == c_.train.total_iter;
       if (iter % c_.logger.save_checkpoint_freq == 0 || last) save(iter);
-      if (c_.val.val_enabled && !data_.val.empty() && (iter % c_.val.val_freq == 0 || last))
-        result_.validations.push_back(validate(iter, log));
+      if (validation_due(iter)) result_.validations.push_back(validate(iter, log));
       if (o_.after_iteration) o_.after_iteration(iter);
       if (interrupted() && !last) {
         if (last_saved_ != iter) save(iter);
