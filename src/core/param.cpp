@@ -80,6 +80,11 @@ static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std:
       const double d = yaml_double(file, n);
       if (d != std::floor(d))
         yaml_fail(file, n, spec.name + " must be an integer, got " + n.Scalar());
+      // Out of range is refused as the double it is: casting 5.1e23 to int64 is undefined (a
+      // radius of 511111111111111111111111 in fuzz_degrade_config).
+      if (!(d >= spec.lo && d <= spec.hi && d >= -0x1p63 && d < 0x1p63))
+        yaml_fail(file, n,
+                  spec.name + " = " + n.Scalar() + " is out of range " + spec.range_text());
       return static_cast<int64_t>(d);
     }
     case ParamType::kFloat:
