@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian 12 machine:
-#   make demo   installs what is missing, builds, degrades datasets/samples into out/demo
-#   make test   the same, then the whole test suite
+#   make demo   installs what is missing, builds, then the whole job on datasets/samples: degrade,
+#               train a small model on the CPU, validate it against bicubic, export it to ONNX
+#   make test   the same build, then the whole test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
 PAIRFORGE = $(BUILD)/pairforge
@@ -19,12 +20,29 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+DEMO_RUN = out/demo/experiments/tiny_demo
+DEMO_MODEL = $(DEMO_RUN)/models/net_g_ema_1000.safetensors
+
 demo: build
 	$(PAIRFORGE) degrade -c $(DEMO_CONFIG) -i datasets/samples -o out/demo --threads $(JOBS)
 	$(PAIRFORGE) degrade -c $(DEMO_CONFIG) --explain datasets/samples/$(shell ls datasets/samples | head -n 1) -o out/demo/explain.png
+	@# Train: x2 pairs from the samples, 8 frames to train on, 2 held back (configs/train/tiny_demo.yml).
+	$(PAIRFORGE) degrade -c configs/degrade/demo_x2.yml -i datasets/samples -o out/demo/pairs_x2 --threads $(JOBS)
+	rm -rf out/demo/experiments
+	$(PAIRFORGE) train -c configs/train/tiny_demo.yml --experiments out/demo/experiments --no-progress \
+	  --threads $(JOBS) | tee out/demo/train.txt
+	@grep -q "validation psnr" out/demo/train.txt && awk '/validation psnr/ { \
+	  if ($$6 + 0 > $$8 + 0) print "the model beats bicubic on the held-back pairs: " $$6 " dB vs " $$8; \
+	  else { print "the model did NOT beat bicubic: " $$6 " vs " $$8; exit 1 } }' \
+	  FS='[ ()]+' out/demo/train.txt
+	$(PAIRFORGE) plot $(DEMO_RUN) -o out/demo/curves.png
+	$(PAIRFORGE) report $(DEMO_RUN) -o out/demo/report
+	$(PAIRFORGE) export -m $(DEMO_MODEL) -o out/demo/tiny_demo_x2.onnx
 	@echo
 	@echo "HQ/LQ pairs: out/demo/hq and out/demo/lq; recipe of every pair: out/demo/manifest.jsonl"
 	@echo "what each stage did to one sample: out/demo/explain.png"
+	@echo "trained model: $(DEMO_MODEL) (ONNX: out/demo/tiny_demo_x2.onnx)"
+	@echo "training curves: out/demo/curves.png; run page: out/demo/report/index.html"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2

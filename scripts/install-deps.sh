@@ -16,14 +16,17 @@ packages=(
   fonts-wqy-microhei  # a CJK font, so the text operator's cjk charset is tested
   # models / train / infer
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev
+  libgloo-dev  # c10d's Gloo process group header includes it: data-parallel training
   # `pairforge plot` draws training curves with gnuplot
   gnuplot-nox
+  time  # GNU time: peak RSS in bench/train_bench.sh
   # tests
   libgtest-dev libgmock-dev
   # reference implementations used by the benchmarks and interop tests
   python3 python3-numpy python3-opencv python3-torch
   ffmpeg  # the CLI that bench/codec_bench compares the in-process codec round-trip against
   nodejs  # runs onnxruntime-node, which checks the ONNX exports in tests/infer and bench/
+  chromium  # the browser that tests/pages drives (puppeteer-core) to check the HTML pages
 )
 
 missing=()
@@ -44,14 +47,24 @@ else
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# onnxruntime for the ONNX export tests and benchmarks: the npm package ships its prebuilt CPU
-# binary, so its install script (which would download GPU binaries) is skipped. Into tools/,
-# which git ignores. npm comes with nodesource's nodejs; Debian's nodejs needs the npm package.
-ort_version=1.30.0
+# npm packages, into tools/ (which git ignores). onnxruntime-node runs the ONNX export tests and
+# benchmarks: it ships its prebuilt CPU binary, so its install script (which would download GPU
+# binaries) is skipped. uplot is the chart library that CMake embeds into `pairforge report`
+# pages. puppeteer-core drives Debian's chromium in the page tests (it downloads no browser; 24.x
+# is the last line that runs on Debian's node 20). npm prunes what a later --no-save install does
+# not name, so all of them go in one command. npm comes with nodesource's nodejs; Debian's nodejs
+# needs the npm package.
+npm_packages=(onnxruntime-node@1.30.0 uplot@1.6.32 puppeteer-core@24.43.1)
 tools_dir="$(cd "$(dirname "$0")/.." && pwd)/tools"
-if [ -f "$tools_dir/node_modules/onnxruntime-node/package.json" ] &&
-  grep -q "\"version\": \"$ort_version\"" "$tools_dir/node_modules/onnxruntime-node/package.json"; then
-  echo "install-deps: onnxruntime-node $ort_version present"
+npm_missing=0
+for spec in "${npm_packages[@]}"; do
+  json="$tools_dir/node_modules/${spec%@*}/package.json"
+  if ! { [ -f "$json" ] && grep -q "\"version\": \"${spec##*@}\"" "$json"; }; then
+    npm_missing=1
+  fi
+done
+if [ "$npm_missing" = 0 ]; then
+  echo "install-deps: npm packages present: ${npm_packages[*]}"
 else
   if ! command -v npm > /dev/null; then  # Debian's nodejs comes without npm
     sudo=""
@@ -59,6 +72,6 @@ else
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
   fi
   mkdir -p "$tools_dir"
-  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save --no-audit --no-fund --prefix "$tools_dir" \
-    "onnxruntime-node@$ort_version"
+  ONNXRUNTIME_NODE_INSTALL=skip PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-save --no-audit \
+    --no-fund --prefix "$tools_dir" "${npm_packages[@]}"
 fi

@@ -10,27 +10,9 @@
 
 #include "core/rng.h"
 #include "io/image.h"
+#include "temp_dir.h"
 
 namespace pf::test {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pftest-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return (std::filesystem::path(path_) / name).string();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A textured RGB test image: smooth gradients, edges and noise, the same for a given seed.
 inline cv::Mat textured_image(int width, int height, uint64_t seed) {

@@ -7,6 +7,8 @@ namespace pf::cli {
 void register_ops(CLI::App& app);
 void register_degrade(CLI::App& app);
 void register_frames(CLI::App& app);
+void register_compare(CLI::App& app);
+void register_report(CLI::App& app);
 #ifdef PAIRFORGE_HAVE_TORCH
 void register_inspect(CLI::App& app);
 void register_convert(CLI::App& app);
@@ -21,6 +23,8 @@ inline void register_all(CLI::App& app) {
   register_ops(app);
   register_degrade(app);
   register_frames(app);
+  register_compare(app);
+  register_report(app);
 #ifdef PAIRFORGE_HAVE_TORCH
   register_inspect(app);
   register_convert(app);

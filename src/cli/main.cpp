@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 numbers its errors (105 for a failed validator, ...); README promises 2 for every
+    // bad command line. --help and --version exit 0.
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(pf::ExitCode::kUsage);
   } catch (const pf::Error& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(e.code());

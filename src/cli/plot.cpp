@@ -71,7 +71,7 @@ void run_plot(const PlotArgs& a) {
   }
   const bool has_val = !metric_names.empty() && fs::file_size(val_dat) > 0;
   std::string script = fmt::format(
-      "set terminal pngcairo size {},{} font 'DejaVu Sans,10'\nset output {}\n"
+      "set terminal pngcairo size {},{} font 'DejaVu Sans,10' noenhanced\nset output {}\n"
       "set multiplot layout {},1 title {}\nset grid\nset key outside right\n"
       "set xlabel 'iteration'\n",
       a.width, a.height, quote(a.out), has_val ? 3 : 2, quote("pairforge: " + a.run));
@@ -85,15 +85,18 @@ void run_plot(const PlotArgs& a) {
   script += "\nset title 'learning rate'\nunset logscale y\nplot " + quote(train_dat) +
             " using 1:2 with lines lw 1.5 title 'lr'\n";
   if (has_val) {
-    script += "set title 'validation'\nplot ";
+    // SSIM-like metrics (values up to 1) on the right axis, PSNR-like ones on the left.
+    script += "set title 'validation'\nset ytics nomirror\nset y2tics\nset ylabel 'PSNR (dB)'\n"
+              "set y2label 'SSIM'\nplot ";
     const size_t m = metric_names.size();
     size_t i = 0;
     for (const auto& n : metric_names) {
-      script += fmt::format(
-          "{}{} using 1:{} with linespoints lw 1.5 pt 7 title {}, {} using "
-          "1:{} with lines dt 2 title {}",
-          i ? ", " : "", quote(val_dat), i + 2, quote(n), quote(val_dat), i + 2 + m,
-          quote(n + " (bicubic)"));
+      const bool unit = n.find("ssim") != std::string::npos;
+      const std::string axes = unit ? " axes x1y2" : "";
+      script += fmt::format("{}{} using 1:{}{} with linespoints lw 1.5 pt 7 title {}, {} using "
+                            "1:{}{} with lines dt 2 title {}",
+                            i ? ", " : "", quote(val_dat), i + 2, axes, quote(n), quote(val_dat),
+                            i + 2 + m, axes, quote(n + " (bicubic)"));
       ++i;
     }
     script += "\n";

@@ -1,10 +1,14 @@
-// `pairforge train -c CONFIG.yml`: trains Compact / SPAN from a traiNNer-redux config.
+// `pairforge train -c CONFIG.yml`: trains Compact / SPAN from a traiNNer-redux config, in one
+// process, as one of torchrun's / srun's workers, or starting --nproc local workers itself.
 #ifdef PAIRFORGE_HAVE_TORCH
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -12,6 +16,8 @@
 #include "core/progress.h"
 #include "train/config.h"
 #include "train/data/datasets.h"
+#include "train/distributed.h"
+#include "train/launcher.h"
 #include "train/trainer.h"
 
 namespace pf::cli {
@@ -20,9 +26,43 @@ namespace {
 struct TrainArgs {
   std::string config, resume, experiments = "experiments", device = "auto";
   std::vector<std::string> sets;
-  int threads = 0, loader_threads = 0;
+  int threads = 0, loader_threads = 0, nproc = 0, dist_timeout = 1800;
   bool no_progress = false, keys = false, check = false;
 };
+
+// The same command line for each worker, without --nproc.
+std::vector<std::string> worker_args(const TrainArgs& a) {
+  std::vector<std::string> v = {"train",
+                                "-c",
+                                a.config,
+                                "--experiments",
+                                a.experiments,
+                                "--device",
+                                a.device,
+                                "--dist-timeout",
+                                std::to_string(a.dist_timeout)};
+  for (const auto& s : a.sets) v.insert(v.end(), {"--set", s});
+  if (!a.resume.empty()) v.insert(v.end(), {"--resume", a.resume});
+  if (a.threads) v.insert(v.end(), {"--threads", std::to_string(a.threads)});
+  if (a.loader_threads) v.insert(v.end(), {"--loader-threads", std::to_string(a.loader_threads)});
+  if (a.no_progress) v.push_back("--no-progress");
+  return v;
+}
+
+// How many local workers to start: --nproc, else num_gpu (auto: every visible GPU) when the
+// run goes to CUDA; 1 on the CPU unless --nproc says otherwise.
+int local_workers(const TrainArgs& a, const train::TrainConfig& c) {
+  if (a.nproc > 0) return a.nproc;
+  const bool cuda_ok = a.device == "auto" || a.device == "cuda";
+  const int gpus =
+      cuda_ok && torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  if (c.num_gpu == "auto") return std::max(1, gpus);
+  const int want = std::stoi(c.num_gpu);
+  if (want > 1 && want > gpus)
+    throw ConfigError(fmt::format("{}: num_gpu: {} but {} GPU(s) are visible{}", c.file, want, gpus,
+                                  cuda_ok ? "" : " to --device " + a.device));
+  return std::max(1, want);
+}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -38,9 +78,32 @@ void run_train(const TrainArgs& a) {
   }
   if (a.config.empty()) throw Error("train needs -c CONFIG.yml", ExitCode::kUsage);
   train::TrainConfig config = train::TrainConfig::load(a.config, a.sets);
+  const train::DistEnv env = train::DistEnv::from_environment();
+  const int nproc = env.enabled() ? 1 : local_workers(a, config);
+  if (env.enabled() && a.nproc > 1)
+    throw Error("--nproc starts its own workers; this process is already one of " +
+                    std::to_string(env.world_size) + " (RANK / WORLD_SIZE are set)",
+                ExitCode::kUsage);
+  if (env.enabled()) {
+    // Rank 0 speaks for the run (its warnings are everyone's: same config, same code); the
+    // others only report errors, marked with their rank.
+    spdlog::set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [rank {}] [%^%l%$] %v", env.rank));
+    if (env.rank != 0) spdlog::set_level(spdlog::level::err);
+  }
   train::Warnings warnings = config.warnings;
   for (const auto& w : warnings) spdlog::warn("{}", w);
   warnings.clear();
+  if (nproc > 1 && !a.check) {
+    train::LaunchOptions lo;
+    lo.nproc = nproc;
+    lo.args = worker_args(a);
+    if (const char* addr = std::getenv("MASTER_ADDR")) lo.master_addr = addr;
+    if (const char* port = std::getenv("MASTER_PORT")) lo.master_port = std::atoi(port);
+    lo.timeout = std::chrono::seconds(a.dist_timeout);
+    install_interrupt_handler();
+    exit_code_storage() = train::launch_local_workers(lo);
+    return;
+  }
   train::TrainData data = train::make_train_data(config, warnings);
   for (const auto& w : warnings) spdlog::warn("{}", w);
   if (a.check) {
@@ -60,6 +123,30 @@ void run_train(const TrainArgs& a) {
   o.device = a.device;
   o.threads = a.threads;
   o.loader_threads = a.loader_threads;
+  std::unique_ptr<train::Distributed> dist;
+  if (env.enabled()) {
+    // One GPU per worker, or the CPU; the cores shared by the local workers. LOCAL_RANK picks
+    // the GPU among the visible ones (modulo their count: under `srun --gpus-per-task=1` each
+    // worker sees its own GPU alone, as device 0).
+    const bool want_cuda = (a.device == "auto" || a.device == "cuda") && config.num_gpu != "0";
+    const size_t gpus = want_cuda && torch::cuda::is_available() ? torch::cuda::device_count() : 0;
+    if (a.device == "cuda" && gpus == 0)
+      throw Error("--device cuda: no CUDA device is visible to worker " + std::to_string(env.rank));
+    if (a.device == "auto" || a.device == "cuda")
+      o.device =
+          gpus > 0 ? "cuda:" + std::to_string(static_cast<size_t>(env.local_rank) % gpus) : "cpu";
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int share = std::max(1, cores / env.local_world_size);
+    if (o.threads == 0) o.threads = share;
+    if (o.loader_threads == 0)
+      o.loader_threads =
+          std::min<int>(share, config.train_sets[0].num_worker_per_gpu > 0
+                                   ? static_cast<int>(config.train_sets[0].num_worker_per_gpu)
+                                   : share);
+    dist = std::make_unique<train::Distributed>(env, torch::Device(o.device),
+                                                std::chrono::seconds(a.dist_timeout));
+    o.dist = dist.get();
+  }
   o.progress_bar = !a.no_progress && Progress::stderr_is_tty();
   o.config_text = read_text(a.config);
   install_interrupt_handler();
@@ -93,10 +180,19 @@ void register_train(CLI::App& app) {
   cmd->add_option("--loader-threads", a.loader_threads,
                   "loader threads (default: num_worker_per_gpu, at most the cores)");
   cmd->add_flag("--no-progress", a.no_progress, "log lines instead of a progress bar");
+  cmd->add_option("--nproc", a.nproc,
+                  "start N local data-parallel workers (default: num_gpu; auto = every visible "
+                  "GPU, else 1); under torchrun or srun each process is one worker already")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--dist-timeout", a.dist_timeout,
+                  "data-parallel: seconds a worker waits for the others (rendezvous and every "
+                  "collective) before it stops with an error (default 1800, as torch)")
+      ->check(CLI::Range(1, 86400));
   cmd->add_flag("--check", a.check, "read the config and the data, then stop");
   cmd->add_flag("--keys", a.keys, "print the reference of every config key (Markdown)");
   cmd->footer(
       "Example: pairforge train -c configs/train/compact_2x.yml --set train.total_iter=20000\n"
+      "         pairforge train -c configs/train/compact_2x.yml --nproc 2   # two workers\n"
       "Ctrl-C saves a training state; `--resume auto` continues from it.");
   cmd->callback([] { run_train(a); });
 }

@@ -26,7 +26,7 @@ namespace {
 struct UpscaleArgs {
   std::string model, input, output, device = "auto", precision = "fp32";
   int64_t tile = 0, tile_mode = 0, overlap = 16, batch = 1, memory_budget_mb = 512;
-  int threads = 0, bit_depth = 0;
+  int threads = 0, bit_depth = 0, cache_mode = -1;
   double cugan_alpha = 1.0;
   std::string codec = "libx264", pix_fmt = "yuv420p", preset;
   int crf = -1;
@@ -137,7 +137,7 @@ void run_upscale(const UpscaleArgs& a) {
   infer::set_threads(a.threads);
   infer::UpscaleOptions o;
   o.tile = a.tile, o.tile_mode = a.tile_mode, o.overlap = a.overlap, o.batch = a.batch,
-  o.device = a.device;
+  o.device = a.device, o.cache_mode = a.cache_mode;
   o.precision = infer::parse_precision(a.precision);
   o.memory_budget_mb = a.memory_budget_mb, o.cugan_alpha = a.cugan_alpha;
   infer::Upscaler up(models::load_model(a.model), o);
@@ -158,8 +158,16 @@ void register_upscale(CLI::App& app) {
   cmd->add_option("--tile", a.tile, "tile size in input pixels (0: from --memory-budget)");
   cmd->add_option("--tile-mode", a.tile_mode,
                   "Real-CUGAN's tile modes instead of --tile: 1 halves the longer side, N >= 2 "
-                  "an N x N grid (tiles keep >= 128 px short sides)");
-  cmd->add_option("--overlap", a.overlap, "context pixels around each tile (default 16)");
+                  "an N x N grid (tiles keep >= 128 px short sides); Real-CUGAN models give "
+                  "upcunet_v3.py's output");
+  cmd->add_option("--cache-mode", a.cache_mode,
+                  "Real-CUGAN tiles, as upcunet_v3.py's cache_mode: 0 keep stage outputs, 1 keep "
+                  "them in 8 bits (lossy), 2 means from odd tiles then recompute (lossy), 3 "
+                  "recompute (~2.5x time) (default: 0 with --tile-mode, else 0 when it fits "
+                  "--memory-budget, 3 when not)")
+      ->check(CLI::Range(0, 3));
+  cmd->add_option("--overlap", a.overlap,
+                  "context pixels around each tile (default 16; Real-CUGAN brings its own)");
   cmd->add_option("--batch", a.batch, "tiles per forward pass");
   cmd->add_option("--memory-budget", a.memory_budget_mb, "MB for one forward pass (default 512)");
   cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
@@ -180,7 +188,9 @@ void register_upscale(CLI::App& app) {
       "  pairforge upscale -m 2x_AnimeJaNai_Standard_V1_Compact.safetensors -i in.png -o out.png\n"
       "  pairforge upscale -m realesr-animevideov3.pth -i frames/ -o up/ --tile 256 --batch 4\n"
       "  pairforge upscale -m 2xLiveActionV1_SPAN.safetensors -i clip.mkv -o clip_2x.mkv "
-      "--crf 16");
+      "--crf 16\n"
+      "  pairforge upscale -m up2x-latest-denoise3x.pth -i big.png -o out.png --tile-mode 3 "
+      "--cache-mode 3");
   cmd->callback([] { run_upscale(a); });
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/tensor_image.h"
@@ -15,6 +16,7 @@
 #include "infer/upscaler.h"
 #include "io/image.h"
 #include "io/quality.h"
+#include "pages/compare_page.h"
 
 namespace fs = std::filesystem;
 
@@ -22,7 +24,7 @@ namespace pf::cli {
 namespace {
 
 struct ValidateArgs {
-  std::string model, pairs, sheet, device = "auto";
+  std::string model, pairs, sheet, html, device = "auto";
   int64_t tile = 0;
   int threads = 0, crop = 0, sheet_height = 160;
   bool no_progress = false;
@@ -80,6 +82,14 @@ void run_validate(const ValidateArgs& a) {
              "SSIM Y");
   io::Quality sum{0, 0, 0, 0};
   std::vector<cv::Mat> rows;
+  std::optional<pages::ComparePage> page;
+  const std::string model_name = fs::path(a.model).stem().string();
+  if (!a.html.empty())
+    page.emplace(a.html, model_name + " on " + a.pairs,
+                 std::vector<pages::Version>{{"LQ", pages::VersionKind::kLq},
+                                             {model_name, pages::VersionKind::kOutput},
+                                             {"HQ", pages::VersionKind::kHq}},
+                 a.crop);
   Progress bar("validate", static_cast<int64_t>(names.size()),
                !a.no_progress && Progress::stderr_is_tty(), "images", "");
   for (const auto& name : names) {
@@ -92,6 +102,10 @@ void run_validate(const ValidateArgs& a) {
     sum.psnr_rgb += q.psnr_rgb, sum.ssim_rgb += q.ssim_rgb;
     sum.psnr_y += q.psnr_y, sum.ssim_y += q.ssim_y;
     if (!a.sheet.empty()) rows.push_back(sheet_row(lq, out, hq, a.sheet_height));
+    if (page)  // the output's numbers are the ones printed above
+      page->add(name.stem().string(), {pages::Picture{(lq_dir / name).string(), lq, std::nullopt},
+                                       pages::Picture{"", out, q},
+                                       pages::Picture{(hq_dir / name).string(), hq, std::nullopt}});
     bar.advance(1, 1);
   }
   bar.finish();
@@ -102,6 +116,9 @@ void run_validate(const ValidateArgs& a) {
     io::write_png_atomic(a.sheet, stack_rows(rows), cv::Mat(), 8);
     spdlog::info("contact sheet (LQ | output | HQ per row): {}", a.sheet);
   }
+  if (page)
+    spdlog::info("comparison page (LQ | output | HQ): file://{}",
+                 fs::absolute(page->finish()).string());
 }
 
 }  // namespace
@@ -112,6 +129,7 @@ void register_validate(CLI::App& app) {
   cmd->add_option("-m,--model", a.model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("--pairs", a.pairs, "folder with hq/ and lq/ (as `degrade` writes)")->required();
   cmd->add_option("--sheet", a.sheet, "contact sheet PNG to write (LQ | output | HQ)");
+  cmd->add_option("--html", a.html, "comparison page folder to write (LQ | output | HQ)");
   cmd->add_option("--sheet-height", a.sheet_height, "row height of the sheet in px");
   cmd->add_option("--crop", a.crop, "border pixels left out of the metrics");
   cmd->add_option("--tile", a.tile, "tile size (0: from the memory budget)");
@@ -120,7 +138,7 @@ void register_validate(CLI::App& app) {
   cmd->add_flag("--no-progress", a.no_progress, "no progress bar");
   cmd->footer(
       "Example: pairforge validate -m 2x_AnimeJaNai_Standard_V1_Compact.safetensors "
-      "--pairs out/pairs --sheet sheet.png\n"
+      "--pairs out/pairs --sheet sheet.png --html page/\n"
       "Metrics are on 8-bit values; Y is BT.601 luma (16..235) as in basicsr.");
   cmd->callback([] { run_validate(a); });
 }

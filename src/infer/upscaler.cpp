@@ -1,7 +1,10 @@
 // On CUDA the batches go through TransferPipeline (copies overlapped with compute); that path is
 // compiled here but was not run on a GPU in this environment. The CPU keeps the straight loop.
+// Real-CUGAN's staged tiles (cugan_tiles.cpp) hold the input on the device and copy each
+// finished tile back as it comes.
 #include "infer/upscaler.h"
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -13,21 +16,6 @@
 
 namespace pf::infer {
 namespace {
-
-// Window starts along one axis: cores of `tile`, windows of `window` shifted to stay inside.
-struct Span1D {
-  int64_t window_start, core_start, core_len;
-};
-
-std::vector<Span1D> plan_axis(int64_t length, int64_t tile, int64_t window) {
-  std::vector<Span1D> spans;
-  const int64_t overlap = (window - tile) / 2;
-  for (int64_t core = 0; core < length; core += tile) {
-    const int64_t start = std::clamp<int64_t>(core - overlap, 0, length - window);
-    spans.push_back({start, core, std::min(tile, length - core)});
-  }
-  return spans;
-}
 
 // Peak live feature channels per input pixel, relative to the input resolution.
 int64_t feature_channels(const models::ModelSpec& spec) {
@@ -53,35 +41,6 @@ void write_core(torch::Tensor& output, const torch::Tensor& result, const TileWi
 
 }  // namespace
 
-TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile_w_in, int64_t tile_h_in,
-                    int64_t overlap) {
-  if (width <= 0 || height <= 0) throw InputError("cannot upscale an empty image");
-  if (overlap < 0) throw ConfigError("tile overlap must be >= 0, got " + std::to_string(overlap));
-  const int64_t tile_w = tile_w_in > 0 ? std::min(tile_w_in, width) : width;
-  const int64_t tile_h = tile_h_in > 0 ? std::min(tile_h_in, height) : height;
-  TileGrid grid;
-  grid.window_w = std::min(width, tile_w + 2 * overlap);
-  grid.window_h = std::min(height, tile_h + 2 * overlap);
-  const auto xs = plan_axis(width, tile_w, grid.window_w);
-  const auto ys = plan_axis(height, tile_h, grid.window_h);
-  for (const auto& y : ys)
-    for (const auto& x : xs)
-      grid.windows.push_back(
-          {x.window_start, y.window_start, x.core_start, y.core_start, x.core_len, y.core_len});
-  return grid;
-}
-
-TileSize grid_tile_size(int64_t width, int64_t height, int64_t mode) {
-  if (mode < 0) throw ConfigError("tile mode must be >= 0, got " + std::to_string(mode));
-  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  if (mode == 0) return {width, height};
-  if (mode == 1)
-    return width >= height ? TileSize{ceil_div(width, 2), height}
-                           : TileSize{width, ceil_div(height, 2)};
-  const int64_t n = std::max<int64_t>(1, std::min(std::min(width, height) / 128, mode));
-  return {ceil_div(width, n), ceil_div(height, n)};
-}
-
 int64_t bytes_per_pixel(const models::ModelSpec& spec, Precision precision) {
   const int64_t element = precision == Precision::kFp32 ? 4 : 2;
   return feature_channels(spec) * element;
@@ -96,8 +55,16 @@ Upscaler::Upscaler(models::LoadedModel model, UpscaleOptions options)
   if (options_.tile < 0) throw ConfigError("tile must be >= 0 (0 = automatic)");
   if (options_.tile_mode < 0) throw ConfigError("tile mode must be >= 0 (0 = off)");
   if (options_.memory_budget_mb < 16) throw ConfigError("memory budget must be >= 16 MB");
-  if (model_.spec.arch == "RealCUGAN")
-    model_.net().as<models::RealCUGANImpl>()->options.alpha = options_.cugan_alpha;
+  if (options_.cache_mode < -1 || options_.cache_mode > 3)
+    throw ConfigError("cache mode must be 0, 1, 2 or 3, got " +
+                      std::to_string(options_.cache_mode));
+  if (model_.spec.arch == "RealCUGAN") {
+    cugan_ = model_.net().as<models::RealCUGANImpl>();
+    cugan_->options.alpha = options_.cugan_alpha;
+  } else if (options_.cache_mode >= 0) {
+    throw ConfigError("cache mode applies to Real-CUGAN models only; this one is " +
+                      model_.spec.arch);
+  }
   model_.net().eval();
   model_.net().to(device_, scalar_type(options_.precision));
   models::use_channels_last(model_.net());
@@ -116,9 +83,65 @@ int64_t Upscaler::tile_for(int64_t width, int64_t height) const {
 }
 
 TileSize Upscaler::tile_size_for(int64_t width, int64_t height) const {
+  if (cugan_) {
+    const auto tiling = cugan_tiling_for(width, height);
+    return tiling ? tiling->tile : TileSize{width, height};
+  }
   if (options_.tile_mode > 0) return grid_tile_size(width, height, options_.tile_mode);
   const int64_t tile = tile_for(width, height);
   return {tile, tile};
+}
+
+std::optional<CuganTiling> Upscaler::cugan_tiling_for(int64_t width, int64_t height) const {
+  if (!cugan_) return std::nullopt;
+  const auto& net = cugan_->options;
+  const double alpha = options_.cugan_alpha;
+  if (options_.tile_mode > 0) {
+    auto t = official_cugan_tiling(net, std::max(options_.cache_mode, 0), alpha, options_.tile_mode,
+                                   width, height);
+    t.batch = options_.batch;
+    return t;
+  }
+  const int64_t per_pixel = bytes_per_pixel(model_.spec, options_.precision);
+  const int64_t element = options_.precision == Precision::kFp32 ? 4 : 2;
+  const int64_t budget = options_.memory_budget_mb * (int64_t{1} << 20);
+  const int64_t m = net.size_multiple(), c = net.context();
+  const auto padded = [&](int64_t side) { return (side + m - 1) / m * m + 2 * c; };
+  if (options_.tile > 0 ? options_.tile >= width && options_.tile >= height
+                        : padded(width) * padded(height) * per_pixel <= budget)
+    return std::nullopt;
+  // Unless asked otherwise, only the lossless ways: stage outputs kept while they fit the
+  // budget beside the windows, else recomputed.
+  std::vector<StageCache> caches{StageCache::kKeep, StageCache::kRecompute};
+  if (options_.cache_mode == 0) caches = {StageCache::kKeep};
+  if (options_.cache_mode == 1) caches = {StageCache::kKeep8Bit};
+  if (options_.cache_mode >= 2) caches = {StageCache::kRecompute};
+  const auto plan = [&](StageCache cache, int64_t tile) {
+    auto t = exact_cugan_tiling(net, cache, alpha, tile, width, height);
+    t.batch = options_.batch;
+    return t;
+  };
+  const auto fits = [&](const CuganTiling& t) {
+    return cugan_tiling_bytes(net, t, width, height, per_pixel, element) <= budget;
+  };
+  for (const auto cache : caches) {
+    if (options_.tile > 0) {
+      const auto t = plan(cache, options_.tile);
+      if (fits(t) || cache == caches.back()) return t;
+      continue;
+    }
+    for (int64_t tile = std::max(width, height); tile >= 32; --tile)
+      if (const auto t = plan(cache, tile); fits(t)) return t;
+  }
+  const auto t = plan(caches.back(), 32);
+  // Once per upscaler: a video would say it every frame.
+  if (t.cache != StageCache::kRecompute && !warned_over_budget_.exchange(true))
+    spdlog::warn(
+        "Real-CUGAN: keeping the stage outputs of a {}x{} image takes {} MB, more than "
+        "the {} MB memory budget (cache mode 3 recomputes them instead)",
+        width, height, cugan_tiling_bytes(net, t, width, height, per_pixel, element) >> 20,
+        options_.memory_budget_mb);
+  return t;
 }
 
 bool Upscaler::overlapped() const {
@@ -141,6 +164,9 @@ torch::Tensor Upscaler::upscale(const torch::Tensor& image, const TileProgress& 
     throw InputError("the model takes " + std::to_string(model_.spec.in_ch) +
                      " channels, the image has shape " + c10::str(image.sizes()));
   const int64_t h = image.size(1), w = image.size(2), s = scale();
+  if (const auto tiling = cugan_tiling_for(w, h))
+    return cugan_tiled_upscale(*cugan_, image.to(torch::kFloat32), *tiling, device_,
+                               scalar_type(options_.precision), progress);
   const TileSize tile = tile_size_for(w, h);
   const auto grid = plan_tiles(w, h, tile.w, tile.h, options_.overlap);
   auto input = image.to(torch::kFloat32).contiguous();

@@ -2,15 +2,20 @@
 // windows (a tile core plus `overlap` pixels of context on each side, shifted inwards at the
 // image edges), windows go through the model in batches, and only each core is written out,
 // so a tiled result equals the untiled one wherever the context covers the receptive field.
+// Real-CUGAN, whose SE blocks take means over the whole image, is tiled in stages instead
+// (cugan_tiles.h), so that its tiles share those means.
 #pragma once
 #include <torch/types.h>
 
+#include <atomic>
 #include <cstdint>
-#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "infer/cugan_tiles.h"
 #include "infer/device.h"
+#include "infer/tile_grid.h"
 #include "models/model.h"
 
 namespace pf::infer {
@@ -23,8 +28,12 @@ enum class Transfers { kAuto, kStraight, kOverlapped };
 struct UpscaleOptions {
   int64_t tile = 0;       // tile core size in input pixels; 0 = chosen from memory_budget_mb
   int64_t tile_mode = 0;  // > 0: Real-CUGAN's tile modes instead of `tile` (see grid_tile_size)
-  int64_t overlap = 16;   // context pixels on each side of a core
-  int64_t batch = 1;      // windows per forward pass
+  // Real-CUGAN tiled: how stage outputs live between its stages, as upcunet_v3.py's cache_mode
+  // (0 kept, 1 kept in 8 bits, 2 means from odd tiles and recomputed, 3 recomputed); -1: 0 with
+  // tile_mode, else 0 when the kept outputs fit memory_budget_mb and 3 when not.
+  int cache_mode = -1;
+  int64_t overlap = 16;  // context pixels on each side of a core (Real-CUGAN: its own)
+  int64_t batch = 1;     // windows per forward pass
   std::string device = "auto";
   Precision precision = Precision::kFp32;
   int64_t memory_budget_mb = 512;  // working memory of one forward pass (activations)
@@ -32,37 +41,8 @@ struct UpscaleOptions {
   Transfers transfers = Transfers::kAuto;
 };
 
-// A window of the input and the core of it that lands in the output (input pixels).
-struct TileWindow {
-  int64_t x, y;            // window origin; every window has the same size
-  int64_t core_x, core_y;  // core origin
-  int64_t core_w, core_h;
-};
-
-struct TileGrid {
-  int64_t window_w = 0, window_h = 0;
-  std::vector<TileWindow> windows;
-};
-
-// The windows covering a width x height image with cores of tile_w x tile_h (0 or >= the image:
-// one window along that axis) and `overlap` context.
-TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile_w, int64_t tile_h, int64_t overlap);
-inline TileGrid plan_tiles(int64_t width, int64_t height, int64_t tile, int64_t overlap) {
-  return plan_tiles(width, height, tile, tile, overlap);
-}
-
-struct TileSize {
-  int64_t w = 0, h = 0;
-};
-// Real-CUGAN's tile_mode (upcunet_v3.py), for users who know it: 1 halves the longer side,
-// N >= 2 cuts an N x N grid, lowered so that tiles keep at least 128 px on the short side.
-TileSize grid_tile_size(int64_t width, int64_t height, int64_t mode);
-
 // Bytes one input pixel of a window costs during a forward pass of this architecture.
 int64_t bytes_per_pixel(const models::ModelSpec& spec, Precision precision);
-
-// Called after each batch with (windows done, windows in total).
-using TileProgress = std::function<void(int64_t, int64_t)>;
 
 class Upscaler {
  public:
@@ -73,8 +53,13 @@ class Upscaler {
   const torch::Device& device() const { return device_; }
   // The tile core size used for a width x height input (options.tile, or from the budget).
   int64_t tile_for(int64_t width, int64_t height) const;
-  // The tile core used: from options.tile_mode when set, else tile_for's square.
+  // The tile core used: from options.tile_mode when set, else tile_for's square (Real-CUGAN:
+  // its staged tiling's, or the whole image).
   TileSize tile_size_for(int64_t width, int64_t height) const;
+  // Real-CUGAN's staged tiling for a width x height input: upcunet_v3.py's with tile_mode, else
+  // whole-image means on tiles from options.tile or the memory budget, whose kept stage outputs
+  // count against it; none when the whole image fits the budget.
+  std::optional<CuganTiling> cugan_tiling_for(int64_t width, int64_t height) const;
 
   // image: C x H x W float32 on the CPU, [0,1], C = the model's input channels. Returns
   // out_ch x H*s x W*s float32 on the CPU, unclipped (the model's raw output).
@@ -95,6 +80,8 @@ class Upscaler {
   models::LoadedModel model_;
   UpscaleOptions options_;
   torch::Device device_;
+  models::RealCUGANImpl* cugan_ = nullptr;  // the model, when it is Real-CUGAN
+  mutable std::atomic<bool> warned_over_budget_{false};
 };
 
 }  // namespace pf::infer

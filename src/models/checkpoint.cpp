@@ -307,7 +307,8 @@ Checkpoint read_checkpoint(const std::string& path, const std::string& preferred
 
 std::vector<uint8_t> write_pth(const NamedTensors& tensors, const Metadata& metadata,
                                const PthOptions& options) {
-  std::vector<std::string> keys{options.key};
+  std::vector<std::string> keys;
+  if (!options.key.empty()) keys.push_back(options.key);
   if (options.also_params && options.key != "params") keys.push_back("params");
   const std::string dir = "archive/";
   ZipWriter zip;

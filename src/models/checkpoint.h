@@ -33,7 +33,7 @@ Checkpoint read_safetensors(const std::vector<uint8_t>& bytes, const std::string
 Checkpoint read_checkpoint(const std::string& path, const std::string& preferred_key = "");
 
 struct PthOptions {
-  std::string key = "params_ema";  // the wrapper key of the state dict
+  std::string key = "params_ema";  // the wrapper key of the state dict; "": none (torchvision)
   bool also_params = false;        // write `params` next to it too (same tensors)
 };
 std::vector<uint8_t> write_pth(const NamedTensors& tensors, const Metadata& metadata,

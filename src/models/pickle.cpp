@@ -506,17 +506,14 @@ std::vector<uint8_t> pickle_state_dict(const std::vector<std::string>& top_keys,
   PickleWriter w;
   w.op(0x80);
   w.le(2, 1);
-  w.op('}');
-  w.op('(');
-  uint32_t memo = 0;
-  for (size_t k = 0; k < top_keys.size(); ++k) {
-    w.str(top_keys[k]);
+  // OrderedDict(name -> tensor); `shared`: the tensors were written before (memo i).
+  const auto tensor_dict = [&](bool shared) {
     w.ordered_dict();
     w.op('(');
     for (size_t i = 0; i < tensors.size(); ++i) {
       const auto& [name, t] = tensors[i];
       w.str(name);
-      if (k > 0) {  // later dicts share the tensors of the first, as torch.save would
+      if (shared) {  // later dicts share the tensors of the first, as torch.save would
         w.get(static_cast<uint32_t>(i));
         continue;
       }
@@ -537,9 +534,21 @@ std::vector<uint8_t> pickle_state_dict(const std::vector<std::string>& top_keys,
       w.ordered_dict();  // backward hooks
       w.op('t');
       w.op('R');
-      w.put(memo++);
+      w.put(static_cast<uint32_t>(i));
     }
     w.op('u');
+  };
+  if (top_keys.empty()) {
+    // torch.save(model.state_dict()): the layout of torchvision's weight files.
+    tensor_dict(false);
+    w.op('.');
+    return w.out;
+  }
+  w.op('}');
+  w.op('(');
+  for (size_t k = 0; k < top_keys.size(); ++k) {
+    w.str(top_keys[k]);
+    tensor_dict(k > 0);
   }
   if (!metadata.empty()) {
     w.str(metadata_key);

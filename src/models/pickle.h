@@ -70,7 +70,8 @@ struct Unpickled {
 Unpickled unpickle(const std::vector<uint8_t>& data, const std::string& label);
 
 // Writes {"<top_key>": OrderedDict(name -> tensor), ...extra string dicts} in the subset of
-// protocol 2 that torch.load(weights_only=True) accepts; tensor i uses storage key "i".
+// protocol 2 that torch.load(weights_only=True) accepts; tensor i uses storage key "i". No
+// `top_keys`: the OrderedDict alone (torchvision's layout; metadata is left out).
 std::vector<uint8_t> pickle_state_dict(const std::vector<std::string>& top_keys,
                                        const NamedTensors& tensors, const Metadata& metadata,
                                        const std::string& metadata_key);

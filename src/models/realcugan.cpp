@@ -29,6 +29,10 @@ torch::Tensor nearest(const torch::Tensor& x, int64_t s) {
 
 }  // namespace
 
+torch::Tensor channel_mean(const torch::Tensor& z) {
+  return z.mean({2, 3}, /*keepdim=*/true, torch::kFloat32);
+}
+
 UNetConvImpl::UNetConvImpl(int64_t in, int64_t mid, int64_t out, bool se) {
   const auto act = [] {
     return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.1));
@@ -51,13 +55,19 @@ UNetConvImpl::UNetConvImpl(int64_t in, int64_t mid, int64_t out, bool se) {
   }
 }
 
-torch::Tensor UNetConvImpl::forward(torch::Tensor x) {
-  auto z = conv->forward(x);
-  if (!se1) return z;
-  // Squeeze-and-excitation: per-channel gains from the global mean.
-  auto g = z.mean({2, 3}, /*keepdim=*/true);
-  g = torch::sigmoid(se2->forward(torch::relu(se1->forward(g))));
+torch::Tensor UNetConvImpl::body(const torch::Tensor& x) {
+  return conv->forward(x);
+}
+
+torch::Tensor UNetConvImpl::excite(const torch::Tensor& z, const torch::Tensor& mean) {
+  // Squeeze-and-excitation: per-channel gains from the mean over the whole image.
+  const auto g = torch::sigmoid(se2->forward(torch::relu(se1->forward(mean.to(z.scalar_type())))));
   return z * g;
+}
+
+torch::Tensor UNetConvImpl::forward(torch::Tensor x) {
+  auto z = body(x);
+  return se1 ? excite(z, channel_mean(z)) : z;
 }
 
 UNet1Impl::UNet1Impl(int64_t in, int64_t out, int64_t bk, int64_t bs, int64_t bp) {
@@ -69,13 +79,21 @@ UNet1Impl::UNet1Impl(int64_t in, int64_t out, int64_t bk, int64_t bs, int64_t bp
   conv_bottom = register_module("conv_bottom", deconv(64, out, bk, bs, bp));
 }
 
-torch::Tensor UNet1Impl::forward(torch::Tensor x) {
+std::pair<torch::Tensor, torch::Tensor> UNet1Impl::head(const torch::Tensor& x) {
   auto x1 = conv1->forward(x);
   auto x2 = lrelu(conv1_down->forward(x1));
-  x1 = crop(x1, 4);
-  x2 = lrelu(conv2_up->forward(conv2->forward(x2)));
-  auto x3 = lrelu(conv3->forward(x1 + x2));
+  return {crop(x1, 4), conv2->body(x2)};
+}
+
+torch::Tensor UNet1Impl::tail(const torch::Tensor& skip, const torch::Tensor& excited) {
+  auto x2 = lrelu(conv2_up->forward(excited));
+  auto x3 = lrelu(conv3->forward(skip + x2));
   return conv_bottom->forward(x3);
+}
+
+torch::Tensor UNet1Impl::forward(torch::Tensor x) {
+  auto [skip, z] = head(x);
+  return tail(skip, conv2->excite(z, channel_mean(z)));
 }
 
 UNet2Impl::UNet2Impl(int64_t in, int64_t out) {
@@ -91,18 +109,32 @@ UNet2Impl::UNet2Impl(int64_t in, int64_t out) {
   conv_bottom = register_module("conv_bottom", conv(64, out, 3));
 }
 
-torch::Tensor UNet2Impl::forward(torch::Tensor x, double alpha) {
+std::pair<torch::Tensor, torch::Tensor> UNet2Impl::head(const torch::Tensor& x) {
   auto x1 = conv1->forward(x);
   auto x2 = lrelu(conv1_down->forward(x1));
-  x1 = crop(x1, 16);
-  x2 = conv2->forward(x2);
-  auto x3 = lrelu(conv2_down->forward(x2));
-  x2 = crop(x2, 4);
-  x3 = lrelu(conv3_up->forward(conv3->forward(x3)));
-  auto x4 = conv4->forward(x2 + x3) * alpha;
-  x4 = lrelu(conv4_up->forward(x4));
-  auto x5 = lrelu(conv5->forward(x1 + x4));
+  return {crop(x1, 16), conv2->body(x2)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> UNet2Impl::down(const torch::Tensor& excited2) {
+  auto x3 = lrelu(conv2_down->forward(excited2));
+  return {crop(excited2, 4), conv3->body(x3)};
+}
+
+torch::Tensor UNet2Impl::up(const torch::Tensor& skip2, const torch::Tensor& excited3) {
+  return conv4->body(skip2 + lrelu(conv3_up->forward(excited3)));
+}
+
+torch::Tensor UNet2Impl::tail(const torch::Tensor& skip1, const torch::Tensor& excited4) {
+  auto x4 = lrelu(conv4_up->forward(excited4));
+  auto x5 = lrelu(conv5->forward(skip1 + x4));
   return conv_bottom->forward(x5);
+}
+
+torch::Tensor UNet2Impl::forward(torch::Tensor x, double alpha) {
+  auto [skip1, z2] = head(x);
+  auto [skip2, z3] = down(conv2->excite(z2, channel_mean(z2)));
+  auto z4 = up(skip2, conv3->excite(z3, channel_mean(z3)));
+  return tail(skip1, conv4->excite(z4, channel_mean(z4)) * alpha);
 }
 
 RealCUGANImpl::RealCUGANImpl(RealCUGANOptions o) : options(o) {
@@ -136,10 +168,34 @@ int64_t RealCUGANOptions::min_side() const {
   return context() + size_multiple();
 }
 
+torch::Tensor RealCUGANImpl::to_model_range(const torch::Tensor& x) const {
+  return options.pro ? x * 0.7 + 0.15 : x;
+}
+
+torch::Tensor RealCUGANImpl::unet1_input(const torch::Tensor& padded) const {
+  return options.fast ? F::pixel_unshuffle(padded, 2) : padded;
+}
+
+torch::Tensor RealCUGANImpl::residual_of(const torch::Tensor& unet1_out) {
+  return crop(unet1_out, 20);
+}
+
+torch::Tensor RealCUGANImpl::combine(const torch::Tensor& unet2_out,
+                                     const torch::Tensor& unet1_cropped) {
+  auto y = unet2_out + unet1_cropped;
+  if (conv_final) y = F::pixel_shuffle(crop(conv_final->forward(y), 1), 2);
+  return y;
+}
+
+torch::Tensor RealCUGANImpl::finish(const torch::Tensor& y, const torch::Tensor& input) const {
+  auto out = conv_final ? y + nearest(input, options.scale) : y;
+  return options.pro ? (out - 0.15) / 0.7 : out;
+}
+
 torch::Tensor RealCUGANImpl::forward(torch::Tensor x) {
   const int64_t s = options.scale;
   const int64_t h0 = x.size(2), w0 = x.size(3);
-  if (options.pro) x = x * 0.7 + 0.15;  // pro models expect this input range
+  x = to_model_range(x);
   const auto input = x;
   // Pad to a multiple plus the context by reflection (spandrel states the fast variant's
   // multiple of 4 as a size requirement; we pad instead).
@@ -153,14 +209,9 @@ torch::Tensor RealCUGANImpl::forward(torch::Tensor x) {
                      "); the input is " + std::to_string(w0) + "x" + std::to_string(h0));
   x = F::pad(x, F::PadFuncOptions({context, context + pw - w0, context, context + ph - h0})
                     .mode(torch::kReflect));
-  if (options.fast) x = F::pixel_unshuffle(x, 2);
-  x = unet1->forward(x);
-  auto y = unet2->forward(x, options.alpha) + crop(x, 20);
-  if (conv_final) y = F::pixel_shuffle(crop(conv_final->forward(y), 1), 2);
-  y = y.narrow(2, 0, h0 * s).narrow(3, 0, w0 * s);
-  if (conv_final) y = y + nearest(input, s);
-  if (options.pro) y = (y - 0.15) / 0.7;
-  return y;
+  x = unet1->forward(unet1_input(x));
+  auto y = combine(unet2->forward(x, options.alpha), residual_of(x));
+  return finish(y.narrow(2, 0, h0 * s).narrow(3, 0, w0 * s), input);
 }
 
 }  // namespace pf::models

@@ -15,7 +15,6 @@ namespace pf::train {
 
 namespace {
 
-constexpr const char* kNoGan = "GAN training is not in pairforge yet";
 constexpr const char* kOurs = "pairforge runs its own loader threads and prefetch queue";
 
 // ---- top level --------------------------------------------------------------------------
@@ -32,8 +31,8 @@ const OptionTable<Top>& top_table() {
       text<P>("name", &P::name, "", "experiment name: the run lives in experiments/<name>/"),
       integer<P>("scale", &P::scale, 4, 1, 8, "upscaling factor of the model"),
       text<P>("num_gpu", &P::num_gpu, "auto",
-              "auto (every visible GPU, else the CPU), 0 (CPU) or 1; more GPUs need "
-              "data-parallel training, which is not in pairforge yet"),
+              "auto (every visible GPU, one worker each, else the CPU), 0 (the CPU) or a GPU "
+              "count; several GPUs train data-parallel (see --nproc)"),
       integer<P>("manual_seed", &P::manual_seed, -1, -1, 9.2e18,
                  "seed of every random choice (crops, flips, OTF degradations, initial "
                  "weights); absent: one is drawn and recorded in the run"),
@@ -62,7 +61,8 @@ const OptionTable<Top>& top_table() {
       any<P>("rank", "~", "distributed rank").no_effect("internal"),
       any<P>("world_size", "~", "distributed world size").no_effect("internal"),
       any<P>("dist_params", "~", "distributed backend and port").no_effect("internal"),
-      any<P>("find_unused_parameters", "false", "DDP option").no_effect("no DDP here"),
+      any<P>("find_unused_parameters", "false", "DDP option")
+          .no_effect("every trained parameter is reduced every step"),
       any<P>("auto_resume", "~", "resume the latest state").no_effect("use --resume auto"),
       any<P>("watch", "false", "watch the config for changes").no_effect("not supported"),
       any<P>("start_iter", "0", "internal").no_effect("internal"),
@@ -268,9 +268,13 @@ const OptionTable<PathOptions>& path_table() {
       any<P>("pretrain_network_g_path", "~", "internal").no_effect("internal"),
       any<P>("ignore_resume_networks", "~", "networks not restored on resume")
           .no_effect("a state restores the generator and its EMA"),
-      absent<P>("pretrain_network_d", "discriminator pretrain", kNoGan),
-      any<P>("param_key_d", "~", "discriminator key").no_effect(kNoGan),
-      any<P>("strict_load_d", "true", "discriminator strict loading").no_effect(kNoGan),
+      text<P>("pretrain_network_d", &P::pretrain_network_d, "",
+              "discriminator weights to start from (traiNNer-redux's or Real-ESRGAN's net_d "
+              "files of the same network_d)"),
+      text<P>("param_key_d", &P::param_key_d, "params",
+              "the key of a .pth holding the discriminator's weights"),
+      flag<P>("strict_load_d", &P::strict_load_d, true,
+              "every discriminator weight must be in pretrain_network_d with its shape"),
       absent<P>("pretrain_network_g_teacher", "teacher network", "no distillation"),
       absent<P>("pretrain_network_ae", "autoencoder", "no autoencoder training"),
       absent<P>("pretrain_network_ae_ema", "autoencoder EMA", "no autoencoder training"),
@@ -317,11 +321,17 @@ const OptionTable<TrainOptions>& train_table() {
       any<P>("optim_g", "~", "the optimiser (its own table below)"),
       any<P>("scheduler", "~", "the learning-rate schedule (its own table below)"),
       any<P>("losses", "~", "list of losses: type, loss_weight and the loss's options"),
-      absent<P>("optim_d", "discriminator optimiser", kNoGan),
+      any<P>("optim_d", "~",
+             "the discriminator's optimiser, needed by a ganloss (the table of optim_g); it "
+             "follows the same scheduler and warm-up"),
       absent<P>("optim_ae", "autoencoder optimiser", "no autoencoder training"),
-      any<P>("adaptive_d", "false", "pause D updates").no_effect(kNoGan),
-      any<P>("adaptive_d_ema_decay", "0.999", "adaptive D").no_effect(kNoGan),
-      any<P>("adaptive_d_threshold", "1.02", "adaptive D").no_effect(kNoGan),
+      flag<P>("adaptive_d", &P::adaptive_d, false,
+              "skip the discriminator's update while the EMA of the generator's GAN loss rises "
+              "by more than adaptive_d_threshold per iteration (traiNNer-redux)"),
+      real<P>("adaptive_d_ema_decay", &P::adaptive_d_ema_decay, 0.999, 0, 1,
+              "adaptive_d: decay of the GAN loss's moving average"),
+      real<P>("adaptive_d_threshold", &P::adaptive_d_threshold, 1.02, 0, kInf,
+              "adaptive_d: the factor of rise that skips an update"),
       fixed<P>("use_moa", "false", "mixture of augmentations", "not supported"),
       any<P>("moa_augs", "[none, mixup, cutmix, resizemix]", "MoA").no_effect("use_moa is off"),
       any<P>("moa_probs", "[0.4, 0.084, 0.084, 0.084, 0.348]", "MoA").no_effect("use_moa is off"),
@@ -397,12 +407,19 @@ void read_metrics(ValOptions& v, const YAML::Node& node, const std::string& file
   for (const auto& kv : node) {
     const YAML::Node& body = kv.second;
     if (body.IsMap() && body["type"] && body["type"].IsScalar()) {
+      // Learned metrics need networks trained on human judgements (TOPIQ's ResNet-50 and
+      // attention heads, LPIPS's and DISTS's calibrated layers) whose weights pairforge does
+      // not have. traiNNer-redux's GAN templates list topiq with validation off: skipped then.
       const std::string type = body["type"].Scalar();
-      if (type == "calculate_topiq" || type == "calculate_lpips" || type == "calculate_dists")
-        yaml_fail(file, body["type"],
-                  type +
-                      " needs pretrained network weights that pairforge does not have; "
-                      "supported: calculate_psnr, calculate_ssim");
+      if (type == "calculate_topiq" || type == "calculate_lpips" || type == "calculate_dists") {
+        const std::string why = type +
+                                " needs pretrained network weights that pairforge does not "
+                                "have; supported: calculate_psnr, calculate_ssim";
+        if (v.val_enabled && v.metrics_enabled) yaml_fail(file, body["type"], why);
+        warnings.push_back(yaml_where(file, body["type"]) + ": val.metrics." + kv.first.Scalar() +
+                           " is skipped (" + why + ")");
+        continue;
+      }
     }
     MetricOptions m;
     read_options(metric_table(), m, body, file, "val.metrics." + kv.first.Scalar(), warnings);
@@ -449,6 +466,49 @@ DatasetOptions read_dataset(const std::string& key, const YAML::Node& key_node,
       yaml_fail(file, body[name] ? body[name] : key_node,
                 std::string(name) + " must be two odd sizes, low first");
   return d;
+}
+
+// GAN training as traiNNer-redux sets it up: a ganloss with a non-zero weight builds
+// network_d and needs optim_d; without one, both are left unused (with a warning each).
+void read_gan(TrainConfig& c, const YAML::Node& root, const YAML::Node& train,
+              const std::string& file) {
+  const LossConfig* gan = nullptr;
+  for (const auto& l : c.train.losses) {
+    if (l.type == "ganloss") gan = &l;
+    if (l.type == "ldlloss" && c.train.ema_decay <= 0)
+      yaml_fail(file, l.node["type"],
+                "ldlloss compares with the EMA generator's output: it needs train.ema_decay > 0");
+  }
+  const YAML::Node net_d = root["network_d"], optim_d = train["optim_d"];
+  const bool has_d = net_d && !net_d.IsNull(), has_optim = optim_d && !optim_d.IsNull();
+  if (!gan) {
+    if (has_d)
+      c.warnings.push_back(yaml_where(file, net_d) +
+                           ": network_d has no effect without a ganloss of non-zero loss_weight");
+    if (has_optim)
+      c.warnings.push_back(yaml_where(file, optim_d) +
+                           ": train.optim_d has no effect without a ganloss of non-zero "
+                           "loss_weight");
+    if (!c.path.pretrain_network_d.empty())
+      c.warnings.push_back(file + ": path.pretrain_network_d has no effect without a ganloss");
+    return;
+  }
+  if (!has_d)
+    yaml_fail(file, gan->node["type"],
+              "ganloss needs a discriminator: add network_d (type: dunet or "
+              "unetdiscriminatorsn), or set its loss_weight to 0");
+  if (!has_optim)
+    yaml_fail(file, gan->node["type"],
+              "ganloss needs the discriminator's optimiser: add train.optim_d (e.g. {type: "
+              "AdamW, lr: 1e-4, betas: [0.9, 0.99]})");
+  c.network_d = read_network_d(net_d, file, c.warnings);
+  c.train.optim_d = read_optimizer(optim_d, file, c.warnings, "train.optim_d");
+  for (const auto& d : c.train_sets)
+    if (d.gt_size % 8 != 0)
+      yaml_fail(file, root["datasets"][d.key],
+                "datasets." + d.key + ": network_d " + c.network_d->type +
+                    " needs HQ crops whose side (lq_size x scale = " + std::to_string(d.gt_size) +
+                    ") is a multiple of 8");
 }
 
 }  // namespace
@@ -545,18 +605,12 @@ TrainConfig TrainConfig::parse(const YamlDoc& doc) {
     char* end = nullptr;
     const long n = std::strtol(c.num_gpu.c_str(), &end, 10);
     if (*end != '\0' || n < 0) yaml_fail(file, root["num_gpu"], "num_gpu must be auto or a count");
-    if (n > 1)
-      yaml_fail(file, root["num_gpu"],
-                "num_gpu: " + c.num_gpu +
-                    " needs data-parallel training, which pairforge does not have yet; use auto, "
-                    "0 or 1");
   }
-  for (const char* s : {"network_d", "network_g_teacher", "network_ae"})
+  for (const char* s : {"network_g_teacher", "network_ae"})
     if (root[s] && !root[s].IsNull())
-      yaml_fail(file, root[s],
-                std::string(s) + " is not supported by pairforge (" +
-                    (std::string(s) == "network_d" ? kNoGan : "no distillation or autoencoders") +
-                    ")");
+      yaml_fail(
+          file, root[s],
+          std::string(s) + " is not supported by pairforge (no distillation or autoencoders)");
 
   // datasets
   const YAML::Node datasets = root["datasets"];
@@ -631,6 +685,7 @@ TrainConfig TrainConfig::parse(const YamlDoc& doc) {
   c.train.losses = read_losses(loss_nodes, file, c.warnings);
   if (c.train.losses.empty())
     yaml_fail(file, train, "train has no loss with a non-zero loss_weight: nothing to optimise");
+  read_gan(c, root, train, file);
 
   // val
   const YAML::Node val = root["val"];
@@ -659,9 +714,11 @@ std::string TrainConfig::resolved_yaml() const {
   for (const auto* sets : {&train_sets, &val_sets})
     for (const auto& d : *sets) y += "  " + d.key + ":\n" + show_options(dataset_table(), d, 4);
   y += "network_g:\n" + network_g.yaml;
+  if (network_d) y += "network_d:\n" + network_d->yaml;
   y += "path:\n" + show_options(path_table(), path, 2);
   y += "train:\n" + show_options(train_table(), train, 2);
   y += "  optim_g:\n" + train.optim_g.yaml;
+  if (train.optim_d) y += "  optim_d:\n" + train.optim_d->yaml;
   y += "  scheduler:\n" + train.scheduler.yaml;
   y += "  losses:\n";
   for (const auto& l : train.losses) {
@@ -700,6 +757,7 @@ std::string config_reference_markdown() {
   section("`val.metrics.<name>`", "", specs_of(metric_table()));
   section("`logger`", "", specs_of(logger_table()));
   md += network_reference_markdown();
+  md += network_d_reference_markdown();
   md +=
       "### `train.losses`\n\nEvery entry has `type` and `loss_weight`; a weight of 0 disables "
       "the entry (it is not even built), a negative weight compares the output with the "

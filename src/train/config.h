@@ -6,12 +6,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "train/losses/loss.h"
 #include "train/network.h"
+#include "train/network_d.h"
 #include "train/optimizer.h"
 #include "train/options.h"
 #include "train/scheduler.h"
@@ -70,6 +72,9 @@ struct PathOptions {
   std::string param_key_g;
   bool strict_load_g = true;
   std::string resume_state;
+  std::string pretrain_network_d;
+  std::string param_key_d = "params";
+  bool strict_load_d = true;
 };
 
 struct TrainOptions {
@@ -84,6 +89,11 @@ struct TrainOptions {
   OptimizerOptions optim_g;
   ScheduleOptions scheduler;
   std::vector<LossConfig> losses;  // loss_weight 0 entries left out
+  // GAN training (a ganloss with a non-zero weight): the discriminator's optimiser, and
+  // adaptive_d, which skips D updates while the generator's GAN loss rises.
+  std::optional<OptimizerOptions> optim_d;
+  bool adaptive_d = false;
+  double adaptive_d_ema_decay = 0.999, adaptive_d_threshold = 1.02;
 };
 
 struct MetricOptions {
@@ -119,6 +129,7 @@ struct TrainConfig {
   HighOrderOptions otf;
   std::vector<DatasetOptions> train_sets, val_sets;
   NetworkConfig network_g;
+  std::optional<NetworkDConfig> network_d;  // set when a ganloss trains (GAN training)
   PathOptions path;
   TrainOptions train;
   ValOptions val;

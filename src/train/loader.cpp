@@ -63,11 +63,13 @@ Sample Loader::make(int64_t sample_index) const {
   // Sample index k of this run is micro-batch k / batch; iterations start at first_iteration.
   const int64_t micro_global = sample_index / o_.batch;
   const int64_t iteration = o_.first_iteration + micro_global / o_.accum;
-  const int64_t slot = (micro_global % o_.accum) * o_.batch + sample_index % o_.batch;
+  const int64_t global_batch = o_.batch * o_.world;
+  const int64_t slot =
+      (micro_global % o_.accum) * global_batch + o_.rank * o_.batch + sample_index % o_.batch;
   SampleKey key;
   key.seed = sample_seed(o_.seed, iteration, slot);
   key.stream = o_.seed;
-  key.ordinal = ((iteration - 1) * o_.accum * o_.batch) + slot;
+  key.ordinal = ((iteration - 1) * o_.accum * global_batch) + slot;
   return source_.sample(key);
 }
 

@@ -25,6 +25,10 @@ struct LoaderOptions {
   int64_t prefetch = 4;  // micro-batches built ahead at most
   uint64_t seed = 0;     // manual_seed
   int64_t first_iteration = 1;
+  // Data-parallel: worker `rank` of `world` makes slots rank x batch ... rank x batch + batch - 1
+  // of each world x batch micro-batch, so together the workers draw exactly the samples one
+  // worker with batch world x batch would.
+  int64_t rank = 0, world = 1;
 };
 
 struct Batch {

@@ -159,7 +159,8 @@ std::string network_reference_markdown() {
 }
 
 PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
-                             const std::string& param_key, bool strict) {
+                             const std::string& param_key, bool strict,
+                             const std::string& network) {
   const models::Checkpoint ck = models::read_checkpoint(path, param_key);
   PretrainReport r;
   r.wrapper = ck.wrapper;
@@ -195,13 +196,14 @@ PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
       problems.push_back("'" + name + "' is not in the network");
     }
   if (strict && !problems.empty()) {
-    std::string msg = path + ": does not fit network_g (strict_load_g: true): ";
+    const std::string strict_key = network == "network_d" ? "strict_load_d" : "strict_load_g";
+    std::string msg = path + ": does not fit " + network + " (" + strict_key + ": true): ";
     for (size_t i = 0; i < problems.size() && i < 8; ++i) msg += (i ? "; " : "") + problems[i];
     if (problems.size() > 8) msg += fmt::format("; and {} more", problems.size() - 8);
-    throw ModelError(msg + ". Set strict_load_g: false to load what fits.");
+    throw ModelError(msg + ". Set " + strict_key + ": false to load what fits.");
   }
   if (r.loaded.empty())
-    throw ModelError(path + ": no weight of the file fits network_g (wrong arch or size?)");
+    throw ModelError(path + ": no weight of the file fits " + network + " (wrong arch or size?)");
   if (auto* span = net.as<models::SPANImpl>()) span->reparameterize();
   return r;
 }

@@ -38,7 +38,9 @@ struct PretrainReport {
 // key of a .pth ("params", "params_ema"; empty: the usual order). Strict: every weight present
 // with its shape and nothing extra, else ModelError naming them; not strict: what fits is
 // loaded and the rest reported. SPAN's eval_conv is re-folded from the loaded branches.
+// `network` names the section in messages (network_g, network_d).
 PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
-                             const std::string& param_key, bool strict);
+                             const std::string& param_key, bool strict,
+                             const std::string& network = "network_g");
 
 }  // namespace pf::train

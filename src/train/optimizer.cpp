@@ -58,11 +58,11 @@ const std::vector<std::string> kOtherOptimizers = {"SGD",
 
 }  // namespace
 
-OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file,
-                                Warnings& warnings) {
+OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file, Warnings& warnings,
+                                const std::string& what) {
   OptimizerOptions o;
   if (!node || node.IsNull())
-    throw ConfigError(file + ": train.optim_g is missing (e.g. {type: AdamW, lr: 2e-4})");
+    throw ConfigError(file + ": " + what + " is missing (e.g. {type: AdamW, lr: 2e-4})");
   if (node.IsMap() && node["type"] && node["type"].IsScalar()) {
     const std::string t = node["type"].Scalar();
     for (const auto& other : kOtherOptimizers)
@@ -73,7 +73,7 @@ OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file,
                   "optimiser " + t + " is not supported by pairforge; supported: Adam, AdamW");
   }
   OptimArgs a;
-  read_options(optim_table(), a, node, file, "train.optim_g", warnings);
+  read_options(optim_table(), a, node, file, what, warnings);
   if (a.weight_decay < 0) {
     if (node["weight_decay"] && !node["weight_decay"].IsNull())
       yaml_fail(file, node["weight_decay"], "weight_decay must be >= 0");
@@ -90,7 +90,8 @@ OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file,
 }
 
 std::string optimizer_reference_markdown() {
-  return "### `train.optim_g`\n\n" + options_markdown(specs_of(optim_table())) + "\n";
+  return "### `train.optim_g`, `train.optim_d`\n\n" + options_markdown(specs_of(optim_table())) +
+         "\n";
 }
 
 AdamOptimizer::AdamOptimizer(std::vector<std::pair<std::string, torch::Tensor>> params,

@@ -23,9 +23,10 @@ struct OptimizerOptions {
   std::string yaml;  // resolved options
 };
 
-// Reads optim_g; throws ConfigError at file:line:col (other optimisers: the supported ones).
-OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file,
-                                Warnings& warnings);
+// Reads optim_g (or optim_d: `what` names the section); throws ConfigError at file:line:col
+// (other optimisers: the supported ones).
+OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file, Warnings& warnings,
+                                const std::string& what = "train.optim_g");
 std::string optimizer_reference_markdown();
 
 class AdamOptimizer {

@@ -15,7 +15,15 @@ namespace pf::train {
 
 namespace {
 constexpr const char* kMarker = "pairforge_training_state";
-const char* const kGroups[] = {"net_g/", "net_g_ema/", "optim_g/"};
+const char* const kGroups[] = {"net_g/", "net_g_ema/", "optim_g/", "net_d/", "optim_d/"};
+constexpr int kGroupCount = 5;
+
+// The tensors of group g (const or not).
+template <class State>
+auto group(State& s, int g) {
+  decltype(&s.net_g) groups[] = {&s.net_g, &s.net_g_ema, &s.optimizer, &s.net_d, &s.optimizer_d};
+  return groups[g];
+}
 }  // namespace
 
 RunPaths::RunPaths(const std::string& dir)
@@ -37,9 +45,8 @@ std::string RunPaths::state_file(int64_t iter) const {
 
 void save_state(const std::string& path, const TrainingState& s) {
   models::NamedTensors tensors;
-  const NamedTorch* groups[] = {&s.net_g, &s.net_g_ema, &s.optimizer};
-  for (int g = 0; g < 3; ++g)
-    for (const auto& [name, t] : *groups[g])
+  for (int g = 0; g < kGroupCount; ++g)
+    for (const auto& [name, t] : *group(s, g))
       tensors.emplace_back(kGroups[g] + name, models::from_torch(t.contiguous()));
   models::Metadata meta = s.counters;
   meta[kMarker] = "1";
@@ -48,7 +55,11 @@ void save_state(const std::string& path, const TrainingState& s) {
 }
 
 TrainingState load_state(const std::string& path) {
-  const auto ck = models::read_safetensors(models::read_file_bytes(path), path);
+  return parse_state(models::read_file_bytes(path), path);
+}
+
+TrainingState parse_state(const std::vector<uint8_t>& bytes, const std::string& path) {
+  const auto ck = models::read_safetensors(bytes, path);
   if (!ck.metadata.count(kMarker) || !ck.metadata.count("iteration"))
     throw ModelError(path + ": not a pairforge training state");
   TrainingState s;
@@ -61,10 +72,9 @@ TrainingState load_state(const std::string& path) {
   for (const auto& [name, raw] : ck.tensors) {
     const torch::Tensor t = models::to_torch(raw);
     bool grouped = false;
-    for (int g = 0; g < 3; ++g)
+    for (int g = 0; g < kGroupCount; ++g)
       if (name.rfind(kGroups[g], 0) == 0) {
-        NamedTorch* dst = g == 0 ? &s.net_g : g == 1 ? &s.net_g_ema : &s.optimizer;
-        dst->emplace_back(name.substr(std::string(kGroups[g]).size()), t);
+        group(s, g)->emplace_back(name.substr(std::string(kGroups[g]).size()), t);
         grouped = true;
       }
     if (!grouped) throw ModelError(path + ": unexpected tensor '" + name + "' in a training state");

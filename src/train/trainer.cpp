@@ -1,6 +1,5 @@
 #include "train/trainer.h"
 
-#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -19,9 +19,14 @@
 #include "models/checkpoint.h"
 #include "models/model.h"
 #include "models/span.h"
+#include "models/zip.h"
+#include "train/adversarial.h"
+#include "train/autocast.h"
+#include "train/distributed.h"
 #include "train/ema.h"
 #include "train/loader.h"
 #include "train/loss_scaler.h"
+#include "train/losses/gan_loss.h"
 #include "train/losses/image_ops.h"
 #include "train/optimizer.h"
 #include "train/run_state.h"
@@ -104,9 +109,13 @@ class Session {
 
  private:
   void setup();
-  void resume_from(const std::string& state_path);
+  void resume_from(const TrainingState& state, const std::string& label);
+  bool main_rank() const { return !dist_ || dist_->is_main(); }
+  // Data-parallel: true when any worker says so (every worker gets the same answer).
+  bool any_worker(bool flag);
   // One optimiser step; false when it was skipped (non-finite loss or fp16 overflow).
   bool step(Loader& loader, int64_t iter, std::map<std::string, double>& logged);
+  torch::Tensor ema_output(const torch::Tensor& lq);
   void save(int64_t iter);
   void log_progress(int64_t iter, TrainLog& log, Loader& loader);
   ValResult validate(int64_t iter, TrainLog& log);
@@ -125,12 +134,16 @@ class Session {
   std::unique_ptr<AdamOptimizer> optim_;
   std::unique_ptr<LossScaler> scaler_;
   std::vector<std::unique_ptr<Loss>> losses_;
+  std::unique_ptr<Adversary> adversary_;  // GAN training (network_d)
+  Distributed* dist_ = nullptr;           // data-parallel group, or none
+  std::unique_ptr<GradReducer> reducer_;  // the generator's gradients over the workers
   bool autocast_ = false;
   torch::ScalarType amp_dtype_ = torch::kFloat16;
   int64_t start_iter_ = 0, nan_count_ = 0, last_saved_ = -1;
   uint64_t seed_ = 0;
   Clock::time_point window_start_, run_start_;
   std::unique_ptr<Progress> bar_;
+  std::map<std::string, std::map<std::string, double>> bicubic_cache_;
   TrainResult result_;
 };
 
@@ -153,6 +166,11 @@ void Session::setup() {
   } else {
     std::random_device rd;
     seed_ = (static_cast<uint64_t>(rd()) << 20 ^ rd()) % 100000000;
+    if (dist_) {  // rank 0's draw for everyone
+      auto t = torch::tensor({static_cast<int64_t>(seed_)}, torch::kInt64);
+      dist_->broadcast({t});
+      seed_ = static_cast<uint64_t>(t.item<int64_t>());
+    }
     c_.manual_seed = static_cast<int64_t>(seed_);
     spdlog::info("manual_seed not set: using {} (recorded in the run's config and states)", seed_);
   }
@@ -187,10 +205,39 @@ void Session::setup() {
   }
   Warnings ignored;  // the config reader already reported the losses' warnings
   losses_ = make_losses(c_.train.losses, ignored);
+  if (c_.network_d) {
+    const GanLoss* gan = nullptr;
+    for (const auto& l : losses_)
+      if (auto* g = dynamic_cast<const GanLoss*>(l.get())) gan = g;
+    if (!gan) throw Error("network_d is set but no ganloss is built");
+    AdversaryOptions ao;
+    ao.device = device_;
+    ao.channels_last = c_.use_channels_last;
+    ao.autocast = autocast_;
+    ao.amp_dtype = amp_dtype_;
+    ao.dist = dist_;
+    adversary_ = std::make_unique<Adversary>(c_, *gan, ao);
+  }
+  if (dist_) {
+    // Every worker starts from rank 0's weights (its pretrain, its random draw).
+    std::vector<torch::Tensor> ts;
+    for (auto& kv : all_tensors(*net_.ptr())) ts.push_back(kv.second);
+    if (ema_)
+      for (auto& kv : all_tensors(*ema_net_.ptr())) ts.push_back(kv.second);
+    dist_->broadcast(ts);
+    if (adversary_) adversary_->broadcast_weights();
+    std::vector<torch::Tensor> params;
+    for (const auto& kv : optim_->params()) params.push_back(kv.second);
+    reducer_ = std::make_unique<GradReducer>(*dist_, params);
+  }
 }
 
-void Session::resume_from(const std::string& path) {
-  const TrainingState s = load_state(path);
+bool Session::any_worker(bool flag) {
+  if (!dist_) return flag;
+  return dist_->sum({flag ? 1.0 : 0.0})[0] > 0;
+}
+
+void Session::resume_from(const TrainingState& s, const std::string& path) {
   if (s.counters.count("arch") && s.counters.at("arch") != c_.network_g.spec.arch)
     throw ConfigError(path + ": the state is of a " + s.counters.at("arch") +
                       " network, the config trains " + c_.network_g.spec.arch);
@@ -202,6 +249,7 @@ void Session::resume_from(const std::string& path) {
     ema_->restore(std::stoll(s.counters.at("ema_step")), s.counters.at("ema_initted") == "1");
   }
   optim_->load_state(s.optimizer, path);
+  if (adversary_) adversary_->restore(s, path);
   if (s.counters.count("loss_scale"))
     scaler_->restore(std::stod(s.counters.at("loss_scale")),
                      std::stoll(s.counters.at("loss_scale_growth")));
@@ -221,27 +269,19 @@ bool Session::step(Loader& loader, int64_t iter, std::map<std::string, double>& 
   const int64_t accum = c_.train_sets[0].accum_iter;
   const auto format =
       c_.use_channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-  std::map<std::string, double> step_losses;
+  std::map<std::string, double> step_losses, d_losses;
   bool finite = true;
   for (int64_t m = 0; m < accum; ++m) {
     Batch b = loader.next();
     const auto lq = b.lq.to(device_).contiguous(format);
     const auto gt = b.gt.to(device_).contiguous(format);
+    const bool last_micro = m + 1 == accum;
     torch::Tensor out;
     {
       // Autocast covers the network only; the losses run in float32 as traiNNer-redux's
       // custom_fwd(cast_inputs=float32) losses do.
-      if (autocast_) {
-        at::autocast::set_enabled(true);
-        at::autocast::set_autocast_gpu_dtype(amp_dtype_);
-        at::autocast::increment_nesting();
-      }
+      AutocastScope amp(autocast_, amp_dtype_);
       out = net_.forward(lq);
-      if (autocast_) {
-        at::autocast::decrement_nesting();
-        at::autocast::clear_cache();
-        at::autocast::set_enabled(false);
-      }
     }
     out = out.to(torch::kFloat32);
     torch::Tensor total = torch::zeros({}, out.options());
@@ -256,18 +296,29 @@ bool Session::step(Loader& loader, int64_t iter, std::map<std::string, double>& 
         }
         target = &lq_target;
       }
-      for (const auto& [part, value] : losses_[i]->forward(out, *target)) {
+      LossInputs in{out, *target, nullptr, nullptr};
+      if (adversary_)
+        in.discriminate = [this](const torch::Tensor& x) { return adversary_->discriminate(x); };
+      if (ema_) in.ema_output = [this, &lq] { return ema_output(lq); };
+      const LossParts parts = losses_[i]->evaluate(in);
+      if (adversary_ && lc.type == "ganloss")
+        adversary_->observe_generator_loss(parts.front().second.item<double>());
+      for (const auto& [part, value] : parts) {
         const auto weighted = value * lc.weight;
         total = total + weighted / static_cast<double>(accum);
         const std::string label = part.empty() ? lc.label : lc.label + "_" + part;
         step_losses[label] += weighted.item<double>() / static_cast<double>(accum);
       }
     }
-    if (!std::isfinite(total.item<double>())) {
+    // Workers skip a step together: one's non-finite loss is everyone's.
+    if (any_worker(!std::isfinite(total.item<double>()))) {
       finite = false;
       break;
     }
+    if (reducer_ && last_micro) reducer_->arm();
     scaler_->scale_loss(total).backward();
+    if (reducer_ && last_micro) reducer_->finish();
+    if (adversary_) adversary_->backward(gt, out, accum, last_micro, d_losses);
   }
   if (!finite) {
     optim_->zero_grad();
@@ -305,12 +356,29 @@ bool Session::step(Loader& loader, int64_t iter, std::map<std::string, double>& 
   optim_->step();
   optim_->zero_grad();
   if (ema_) ema_->update();
+  if (adversary_) adversary_->step(iter, d_losses);
   double total_logged = 0;
   for (const auto& [k, v] : step_losses)
     if (k != "grad_norm") total_logged += v;
   step_losses["total"] = total_logged;
+  // The discriminator's terms are logged beside the generator's total, not in it.
+  step_losses.insert(d_losses.begin(), d_losses.end());
   logged = std::move(step_losses);
   return true;
+}
+
+torch::Tensor Session::ema_output(const torch::Tensor& lq) {
+  // The EMA copy in its training form (SPAN's branches, which the EMA follows; its eval_conv
+  // is only folded when saved), without gradients.
+  torch::NoGradGuard no_grad;
+  ema_net_.ptr()->train();
+  torch::Tensor out;
+  {
+    AutocastScope amp(autocast_, amp_dtype_);
+    out = ema_net_.forward(lq);
+  }
+  ema_net_.ptr()->eval();
+  return out.to(torch::kFloat32);
 }
 
 void Session::save(int64_t iter) {
@@ -331,6 +399,12 @@ void Session::save(int64_t iter) {
     models::write_checkpoint(e, models::module_state(*ema_net_.ptr()), meta, {});
     result_.model_files.push_back(e);
   }
+  if (adversary_) {
+    const std::string d = paths_.model_file("net_d", iter, fmt);
+    adversary_->save_model(
+        d, {{"pairforge_iteration", std::to_string(iter)}, {"pairforge_experiment", c_.name}});
+    result_.model_files.push_back(d);
+  }
   TrainingState s;
   s.iteration = iter;
   s.net_g = all_tensors(*net_.ptr());
@@ -343,6 +417,7 @@ void Session::save(int64_t iter) {
                 {"loss_scale", fmt::format("{}", scaler_->scale())},
                 {"loss_scale_growth", std::to_string(scaler_->growth_tracker())},
                 {"experiment", c_.name}};
+  if (adversary_) adversary_->store(s);
   result_.last_state = paths_.state_file(iter);
   save_state(result_.last_state, s);
   last_saved_ = iter;
@@ -352,8 +427,20 @@ void Session::log_progress(int64_t iter, TrainLog& log, Loader& loader) {
   const auto now = Clock::now();
   const double window_s = std::chrono::duration<double>(now - window_start_).count();
   const double elapsed = std::chrono::duration<double>(now - run_start_).count();
-  const auto w = log.take();
+  auto w = log.take();
+  if (dist_) {
+    // The record is the workers' mean (each worker's losses are over its share of the batch).
+    std::vector<double> values;
+    for (const auto& kv : w.losses) values.push_back(kv.second);
+    values = dist_->sum(values);
+    size_t i = 0;
+    for (auto& kv : w.losses) kv.second = values[i++] / dist_->size();
+  }
   const double wait = loader.take_wait_seconds();
+  if (!main_rank()) {
+    window_start_ = now;
+    return;
+  }
   const double rate = window_s > 0 ? static_cast<double>(w.iterations) / window_s : 0;
   const double eta = rate > 0 ? static_cast<double>(c_.train.total_iter - iter) / rate : 0;
   const double lr =
@@ -400,6 +487,7 @@ ValResult Session::validate(int64_t iter, TrainLog& log) {
   v.save_dir = c_.val.save_img ? paths_.visualization : "";
   v.suffix = c_.val.suffix;
   v.write_image = data_.write_image;
+  v.bicubic_cache = &bicubic_cache_;
   const ValOutcome out = run_validation(v, data_.val, iter);
   ValResult r{iter, out.metrics, out.bicubic};
   nlohmann::json images = nlohmann::json::array();
@@ -427,48 +515,66 @@ ValResult Session::validate(int64_t iter, TrainLog& log) {
 }
 
 TrainResult Session::run() {
+  dist_ = o_.dist;
   result_.run_dir = paths_.root;
+  // Rank 0 alone reads and writes the run folder; the others get what they need from it.
   std::string state_path;
-  if (o_.resume == "auto") {
-    std::vector<std::string> skipped;
-    if (auto p = newest_state(paths_.states, &skipped)) state_path = *p;
-    for (const auto& s : skipped) spdlog::warn("resume: skipping unreadable state: {}", s);
-    if (state_path.empty())
-      spdlog::info("resume auto: no training state in {}, starting from scratch", paths_.states);
-  } else if (!o_.resume.empty()) {
-    state_path = o_.resume;
-  } else if (!c_.path.resume_state.empty()) {
-    state_path = c_.path.resume_state;
+  if (main_rank()) {
+    if (o_.resume == "auto") {
+      std::vector<std::string> skipped;
+      if (auto p = newest_state(paths_.states, &skipped)) state_path = *p;
+      for (const auto& s : skipped) spdlog::warn("resume: skipping unreadable state: {}", s);
+      if (state_path.empty())
+        spdlog::info("resume auto: no training state in {}, starting from scratch", paths_.states);
+    } else if (!o_.resume.empty()) {
+      state_path = o_.resume;
+    } else if (!c_.path.resume_state.empty()) {
+      state_path = c_.path.resume_state;
+    }
+    std::error_code ec;
+    // A fresh run moves an earlier run of the same name aside. `--resume auto` without a state
+    // continues in the folder instead: it reruns a run killed before its first state, whose
+    // models and images this run rewrites byte for byte (moving it aside made one stray copy per
+    // kill).
+    if (state_path.empty() && o_.resume != "auto" && fs::exists(paths_.root, ec)) {
+      const std::string archived = archive_name(paths_.root);
+      fs::rename(paths_.root, archived, ec);
+      if (ec) throw IoError("cannot archive the old run " + paths_.root + ": " + ec.message());
+      spdlog::info("{} existed: moved to {} (use --resume auto to continue a run)", paths_.root,
+                   archived);
+    }
+    fs::create_directories(paths_.models, ec);
+    fs::create_directories(paths_.states, ec);
+    if (ec) throw IoError("cannot create " + paths_.root + ": " + ec.message());
+    remove_stale_temps(paths_.root);
   }
-  std::error_code ec;
-  // A fresh run moves an earlier run of the same name aside. `--resume auto` without a state
-  // continues in the folder instead: it reruns a run killed before its first state, whose models
-  // and images this run rewrites byte for byte (moving it aside made one stray copy per kill).
-  if (state_path.empty() && o_.resume != "auto" && fs::exists(paths_.root, ec)) {
-    const std::string archived = archive_name(paths_.root);
-    fs::rename(paths_.root, archived, ec);
-    if (ec) throw IoError("cannot archive the old run " + paths_.root + ": " + ec.message());
-    spdlog::info("{} existed: moved to {} (use --resume auto to continue a run)", paths_.root,
-                 archived);
-  }
-  fs::create_directories(paths_.models, ec);
-  fs::create_directories(paths_.states, ec);
-  if (ec) throw IoError("cannot create " + paths_.root + ": " + ec.message());
-  remove_stale_temps(paths_.root);
 
+  // The state is read before setup: its recorded seed is the run's seed.
+  std::optional<TrainingState> state;
+  if (!dist_) {
+    if (!state_path.empty()) state = load_state(state_path);
+  } else {
+    std::vector<uint8_t> bytes;
+    if (main_rank() && !state_path.empty()) bytes = models::read_file_bytes(state_path);
+    bytes = dist_->broadcast_bytes(bytes);
+    if (!bytes.empty())
+      state = parse_state(bytes, state_path.empty() ? "rank 0's state" : state_path);
+  }
   setup();
-  if (!state_path.empty()) resume_from(state_path);
+  if (state) resume_from(*state, state_path.empty() ? "rank 0's state" : state_path);
   result_.first_iteration = start_iter_ + 1;
-  if (!o_.config_text.empty())
-    write_file_atomic((fs::path(paths_.root) / fs::path(c_.file).filename()).string(),
-                      std::string_view(o_.config_text));
-  write_file_atomic(paths_.resolved_config, std::string_view(c_.resolved_yaml()));
-  TrainLog log(paths_.log, start_iter_);
+  if (main_rank()) {
+    if (!o_.config_text.empty())
+      write_file_atomic((fs::path(paths_.root) / fs::path(c_.file).filename()).string(),
+                        std::string_view(o_.config_text));
+    write_file_atomic(paths_.resolved_config, std::string_view(c_.resolved_yaml()));
+  }
+  TrainLog log(main_rank() ? paths_.log : "", start_iter_);
   // A run that stopped between the state of a validation iteration and that validation's record
   // (a kill -9 while it ran, or a failure in it) would resume past it and never validate there:
   // the log says whether it did. (Found by bench/fault_soak.sh kill-train: the final images
   // were missing after a kill right after the last state.)
-  if (start_iter_ > 0 && validation_due(start_iter_)) {
+  if (main_rank() && start_iter_ > 0 && validation_due(start_iter_)) {
     bool logged = false;
     for (const auto& r : read_train_log(paths_.log))
       logged |= r.value("event", "") == "val" && r.value("iter", int64_t{-1}) == start_iter_;
@@ -490,11 +596,20 @@ TrainResult Session::run() {
   lo.prefetch = std::max<int64_t>(2, 2 * threads / std::max<int64_t>(1, lo.batch) + 2);
   lo.seed = seed_;
   lo.first_iteration = start_iter_ + 1;
+  if (dist_) {
+    lo.rank = dist_->rank();
+    lo.world = dist_->size();
+  }
   spdlog::info("training {} x{} ({}) on {}, {} iterations from {}; data: {}; {} loader threads",
                c_.network_g.type, c_.scale, c_.network_g.spec.arch, device_.str(),
                c_.train.total_iter, start_iter_ + 1, data_.describe, threads);
+  if (dist_)
+    spdlog::info("data-parallel: {} workers over {} ({}), batch {} per worker, {} in all",
+                 dist_->size(), dist_->backend(),
+                 dist_->env().agent_store ? "--nproc" : dist_->env().source, lo.batch,
+                 lo.batch * lo.world);
   Loader loader(*data_.train, lo);
-  if (o_.progress_bar)
+  if (o_.progress_bar && main_rank())
     bar_ = std::make_unique<Progress>("train", c_.train.total_iter, true, "iterations", "");
   if (bar_) bar_->advance(start_iter_, 0);
   run_start_ = window_start_ = Clock::now();
@@ -511,21 +626,23 @@ TrainResult Session::run() {
       if (bar_) bar_->advance(1, 1);
       if (iter % c_.logger.print_freq == 0) log_progress(iter, log, loader);
       const bool last = iter == c_.train.total_iter;
-      if (iter % c_.logger.save_checkpoint_freq == 0 || last) save(iter);
-      if (validation_due(iter)) result_.validations.push_back(validate(iter, log));
+      if (main_rank() && (iter % c_.logger.save_checkpoint_freq == 0 || last)) save(iter);
+      if (main_rank() && validation_due(iter)) result_.validations.push_back(validate(iter, log));
       if (o_.after_iteration) o_.after_iteration(iter);
-      if (interrupted() && !last) {
-        if (last_saved_ != iter) save(iter);
+      // Workers stop together: one's Ctrl-C (or SIGTERM) is everyone's, at the same iteration.
+      if (any_worker(interrupted()) && !last) {
+        if (main_rank() && last_saved_ != iter) save(iter);
         result_.interrupted = true;
         if (bar_) std::fputc('\n', stderr);
-        spdlog::warn("interrupted at iteration {}: state saved to {}; rerun with --resume auto",
-                     iter, result_.last_state);
+        if (main_rank())
+          spdlog::warn("interrupted at iteration {}: state saved to {}; rerun with --resume auto",
+                       iter, result_.last_state);
         break;
       }
     }
   } catch (...) {
     // Keep what was learnt: the weights are those after the last completed iteration.
-    if (iter > start_iter_ && last_saved_ != iter) {
+    if (main_rank() && iter > start_iter_ && last_saved_ != iter) {
       try {
         save(iter);
         spdlog::error("training stopped at iteration {}; state saved to {}", iter,

@@ -13,6 +13,8 @@
 
 namespace pf::train {
 
+class Distributed;
+
 struct TrainData {
   std::shared_ptr<const SampleSource> train;
   std::vector<ValItem> val;
@@ -32,6 +34,9 @@ struct TrainerOptions {
   std::string config_text;    // the config file as written, copied into the run
   // Called after every completed iteration; tests use it to simulate crashes and Ctrl-C.
   std::function<void(int64_t iteration)> after_iteration;
+  // Data-parallel: this worker's group (distributed.h). Every worker trains on its share of
+  // each batch; rank 0 alone writes the run folder, logs and validates.
+  Distributed* dist = nullptr;
 };
 
 struct ValResult {

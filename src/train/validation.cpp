@@ -49,23 +49,27 @@ ValOutcome run_validation(const ValidationRun& run, const std::vector<ValItem>& 
   for (const auto& item : items) {
     ValImage im{item.name, item.lq_path, item.gt_path, "", {}};
     const torch::Tensor out = up.upscale(item.lq).clamp(0, 1);
-    torch::Tensor bicubic;
-    {
-      torch::NoGradGuard no_grad;
-      bicubic = resize_bicubic_aa(item.lq.unsqueeze(0), item.gt.size(1), item.gt.size(2))
-                    .squeeze(0)
-                    .clamp(0, 1);
-    }
     if (out.sizes() != item.gt.sizes())
       throw InputError("validation pair " + item.name + ": the output is " +
                        std::to_string(out.size(2)) + "x" + std::to_string(out.size(1)) +
                        " but the HQ is " + std::to_string(item.gt.size(2)) + "x" +
                        std::to_string(item.gt.size(1)));
+    std::map<std::string, double> local;
+    auto& baseline = run.bicubic_cache ? (*run.bicubic_cache)[item.name] : local;
+    if (baseline.empty() && !run.metrics.empty()) {
+      torch::NoGradGuard no_grad;
+      const auto bicubic =
+          resize_bicubic_aa(item.lq.unsqueeze(0), item.gt.size(1), item.gt.size(2))
+              .squeeze(0)
+              .clamp(0, 1);
+      for (const auto& m : run.metrics) baseline[m.label] = metric(m, bicubic, item.gt);
+    }
+    const auto n = static_cast<double>(items.size());
     for (const auto& m : run.metrics) {
       const double v = metric(m, out, item.gt);
       im.metrics[m.label] = v;
-      r.metrics[m.label] += v / static_cast<double>(items.size());
-      r.bicubic[m.label] += metric(m, bicubic, item.gt) / static_cast<double>(items.size());
+      r.metrics[m.label] += v / n;
+      r.bicubic[m.label] += baseline[m.label] / n;
     }
     if (!run.save_dir.empty() && run.write_image) {
       const std::string file = item.name + "_" + std::to_string(iteration) +

@@ -22,6 +22,8 @@ struct ValidationRun {
   std::string save_dir;  // empty: no images
   std::string suffix;
   ImageWriter write_image;
+  // Bicubic's metrics per image, computed at the first validation and kept (they never change).
+  std::map<std::string, std::map<std::string, double>>* bicubic_cache = nullptr;
 };
 
 struct ValImage {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -16,19 +17,10 @@ namespace fs = std::filesystem;
 namespace pf {
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
+using Result = test::CliResult;
 
 Result run_cli(const std::string& args) {
-  const std::string cmd = std::string(PAIRFORGE_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test::run_pairforge(args);
 }
 
 void make_inputs(const test::TempDir& dir, int n, int size) {

@@ -8,68 +8,31 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "cli_util.h"
 #include "test_util.h"
+#include "train_cli_util.h"
 
 namespace fs = std::filesystem;
 
 namespace pf {
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
+using Result = test::CliResult;
 
 Result run(const std::string& args, const std::string& cwd) {
-  const std::string cmd =
-      "cd '" + cwd + "' && " + std::string(PAIRFORGE_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test::run_pairforge(args, cwd);
 }
 
-// traiNNer-redux's example layout: hr/, lr/ (and hr2/, lr2/), val_hr/, val_lr/, x`scale`.
-void make_dataset(const test::TempDir& dir, int scale) {
-  int i = 0;
-  for (const char* pair : {"hr:lr", "hr:lr", "hr:lr", "hr2:lr2", "val_hr:val_lr"}) {
-    const std::string p(pair), hr = p.substr(0, p.find(':')), lr = p.substr(p.find(':') + 1);
-    fs::create_directories(dir / ("data/" + hr));
-    fs::create_directories(dir / ("data/" + lr));
-    const cv::Mat hq = test::textured_image(32 * scale, 24 * scale, static_cast<uint64_t>(i));
-    cv::Mat lq;
-    cv::resize(hq, lq, cv::Size(32, 24), 0, 0, cv::INTER_AREA);
-    const std::string name = "f" + std::to_string(i++) + ".png";
-    test::write_png(dir / ("data/" + hr + "/" + name), hq);
-    test::write_png(dir / ("data/" + lr + "/" + name), lq);
-  }
-}
-
-// The template with DATA_ROOT replaced: the only edit to the file.
-std::string template_with_paths(const test::TempDir& dir) {
-  std::string t = test::read_file(std::string(PAIRFORGE_SOURCE_DIR) +
-                                  "/tests/data/train/trainner_compact_fidelity.yml");
-  for (size_t at; (at = t.find("DATA_ROOT")) != std::string::npos;) t.replace(at, 9, dir / "data");
-  std::ofstream(dir / "Compact_fidelity.yml") << t;
-  return dir / "Compact_fidelity.yml";
-}
-
-const std::string kSmall =
-    " --set datasets.train.lq_size=16 --set datasets.train.batch_size_per_gpu=4"
-    " --set network_g.num_conv=4 --set network_g.num_feat=16 --set manual_seed=3"
-    " --set logger.print_freq=5 --threads 1 --loader-threads 1 --no-progress";
+const std::string& kSmall = test::kSmallTraining;
 
 }  // namespace
 
 TEST(TrainCli, ATraiNNerReduxTemplateRunsWithOnlyItsPathsChanged) {
   test::TempDir dir;
-  make_dataset(dir, 4);
-  const std::string cfg = template_with_paths(dir);
+  test::make_train_dataset(dir, 4);
+  const std::string cfg = test::template_with_paths(dir);
   const Result r = run("train -c " + cfg + kSmall +
                            " --set train.total_iter=20 --set logger.save_checkpoint_freq=10"
                            " --set val.val_enabled=true --set val.val_freq=10",
@@ -101,8 +64,8 @@ TEST(TrainCli, ATraiNNerReduxTemplateRunsWithOnlyItsPathsChanged) {
 
 TEST(TrainCli, KillNineThenResumeEndsWithTheUninterruptedWeights) {
   test::TempDir dir;
-  make_dataset(dir, 4);
-  const std::string cfg = template_with_paths(dir);
+  test::make_train_dataset(dir, 4);
+  const std::string cfg = test::template_with_paths(dir);
   const std::string args = " --set train.total_iter=40 --set logger.save_checkpoint_freq=5";
   ASSERT_EQ(run("train -c " + cfg + kSmall + args + " --experiments straight", dir.path()).code, 0);
 
@@ -143,8 +106,8 @@ TEST(TrainCli, KillNineThenResumeEndsWithTheUninterruptedWeights) {
 
 TEST(TrainCli, ConfigErrorsExitThreeWithTheLineAndColumn) {
   test::TempDir dir;
-  make_dataset(dir, 4);
-  std::string t = test::read_file(template_with_paths(dir));
+  test::make_train_dataset(dir, 4);
+  std::string t = test::read_file(test::template_with_paths(dir));
   t.replace(t.find("ema_power"), 9, "ema_pwoer");
   std::ofstream(dir / "bad.yml") << t;
   const Result r = run("train -c bad.yml", dir.path());
@@ -153,11 +116,32 @@ TEST(TrainCli, ConfigErrorsExitThreeWithTheLineAndColumn) {
                           "'ema_power'?)"),
             std::string::npos)
       << r.output;
-  const Result missing = run("train -c " + template_with_paths(dir) +
+  const Result missing = run("train -c " + test::template_with_paths(dir) +
                                  " '--set=datasets.train.dataroot_lq=[nowhere, nowhere2]'",
                              dir.path());
   EXPECT_EQ(missing.code, 4) << missing.output;
   EXPECT_NE(missing.output.find("nowhere"), std::string::npos);
+}
+
+}  // namespace pf
+
+namespace pf {
+
+TEST(TrainCli, TheKeyReferenceInTheReadmeIsCurrent) {
+  test::TempDir dir;
+  const Result keys = run("train --keys", dir.path());
+  ASSERT_EQ(keys.code, 0);
+  const std::string readme =
+      test::read_file(std::string(PAIRFORGE_SOURCE_DIR) + "/configs/train/README.md");
+  const auto a = readme.find("<!-- keys:begin -->\n"), b = readme.find("<!-- keys:end -->");
+  ASSERT_NE(a, std::string::npos);
+  ASSERT_NE(b, std::string::npos);
+  const std::string section = readme.substr(a + 20, b - a - 20);
+  EXPECT_EQ(section, keys.output)
+      << "configs/train/README.md is stale: paste `pairforge train --keys` between the markers";
+  for (const char* key : {"`lq_size`", "`ema_power`", "`consistency_loss`", "`dataroot_lq_prob`",
+                          "`save_checkpoint_format`", "`type: span_s`"})
+    EXPECT_NE(section.find(key), std::string::npos) << key;
 }
 
 }  // namespace pf

@@ -102,6 +102,14 @@ TEST(UpscaleCommand, FolderAndSixteenBitPng) {
   EXPECT_EQ(run_pairforge("upscale -m " + test::fixture(kCompact) + " -i " + (tmp / "in/b.png") +
                           " -o " + (tmp / "x.jpg")),
             3);
+  // --cache-mode reaches the upscaler, which keeps it for Real-CUGAN; out of range, the parser
+  // refuses it.
+  EXPECT_EQ(run_pairforge("upscale -m " + test::fixture(kCompact) + " -i " + (tmp / "in/b.png") +
+                          " -o " + (tmp / "x.png") + " --cache-mode 3"),
+            3);
+  EXPECT_EQ(run_pairforge("upscale -m " + test::fixture(kCompact) + " -i " + (tmp / "in/b.png") +
+                          " -o " + (tmp / "x.png") + " --cache-mode 4"),
+            2);  // a bad command line, as README's exit codes say
 }
 
 TEST(UpscaleCommand, VideoFramesAreUpscaled) {

@@ -117,8 +117,11 @@ TEST(Job, ShardsSplitInputsWithoutOverlap) {
   const JobSummary s0 = run(c, dir / "in", dir / "s0", 1, 0, 2);
   const JobSummary s1 = run(c, dir / "in", dir / "s1", 1, 1, 2);
   EXPECT_EQ(s0.inputs + s1.inputs, 5);
-  for (const auto& [name, bytes] : snapshot(dir / "s0"))
-    if (name != "manifest.jsonl") EXPECT_FALSE(fs::exists(fs::path(dir / "s1") / name)) << name;
+  for (const auto& [name, bytes] : snapshot(dir / "s0")) {
+    if (name != "manifest.jsonl") {
+      EXPECT_FALSE(fs::exists(fs::path(dir / "s1") / name)) << name;
+    }
+  }
 }
 
 TEST(Job, ResumeSkipsFinishedPairsAndRedoesUnfinishedOnes) {

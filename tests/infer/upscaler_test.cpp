@@ -286,9 +286,10 @@ TEST(Upscaler, RunsRealCuganTiledWithItsAlphaKnob) {
   };
   Upscaler whole(copy(), cpu_options(0, 0));
   EXPECT_LE(max_abs(whole.upscale(image), direct), 1e-6);
-  // Windows of 40 px (tile 24 + 2 x 8) are larger than Real-CUGAN's 18 px minimum input.
+  // Tiled in stages with the SE means pooled over the tiles (cugan_tiles.h): the untiled
+  // result, whatever the overlap option says.
   Upscaler tiled(copy(), cpu_options(24, 8, 2));
-  EXPECT_EQ(tiled.upscale(image).sizes(), direct.sizes());
+  EXPECT_LE(max_abs(tiled.upscale(image), direct), 1e-5);
   auto weaker = cpu_options(0, 0);
   weaker.cugan_alpha = 0.5;
   Upscaler half(copy(), weaker);

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
 #include "core/error.h"
 #include "models/compact.h"
@@ -17,6 +16,7 @@
 #include "models/realcugan.h"
 #include "models/span.h"
 #include "models/zip.h"
+#include "reference_util.h"
 
 #ifdef PAIRFORGE_HAVE_OPENCV
 #include <opencv2/imgcodecs.hpp>
@@ -24,6 +24,7 @@
 #endif
 
 using namespace pf::models;
+using pf::test::read_npy;
 
 namespace {
 
@@ -39,25 +40,6 @@ const FixtureModel kModels[] = {
     {"models/2xLiveActionV1_SPAN.safetensors", "2xLiveActionV1_SPAN", 2},
 };
 const char* const kImages[] = {"lineart_concert", "anime_bg_club", "photo_coffee", "rgba_eileen"};
-
-// A float32 .npy (v1, C order, little-endian) as a tensor.
-torch::Tensor read_npy(const std::string& path) {
-  const auto b = read_file_bytes(path);
-  const size_t header_len = b[8] | (b[9] << 8);
-  const std::string header(b.begin() + 10, b.begin() + 10 + static_cast<ptrdiff_t>(header_len));
-  EXPECT_NE(header.find("'<f4'"), std::string::npos) << header;
-  std::vector<int64_t> shape;
-  const size_t open = header.find('(', header.find("shape"));
-  const size_t close = header.find(')', open);
-  std::string dims = header.substr(open + 1, close - open - 1);
-  for (char* tok = std::strtok(dims.data(), ", "); tok; tok = std::strtok(nullptr, ", "))
-    shape.push_back(std::atoll(tok));
-  const size_t data_at = 10 + header_len;
-  auto t = torch::empty(shape, torch::kFloat32);
-  EXPECT_EQ(b.size() - data_at, static_cast<size_t>(t.numel()) * 4);
-  std::memcpy(t.data_ptr<float>(), &b[data_at], static_cast<size_t>(t.numel()) * 4);
-  return t;
-}
 
 torch::Tensor run(LoadedModel& m, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
@@ -438,10 +420,8 @@ TEST_F(ModelTest, RealCuganMatchesAnIndependentPythonForward) {
   // No released Real-CUGAN is among the fixtures, so random weights go through our .pth
   // writer into bench/python/realcugan_reference.py (the forward written from the
   // equations with torch.nn.functional) and the outputs are compared.
-  const std::string python = "/usr/bin/python3";
-  if (!std::filesystem::exists(python) ||
-      std::system((python + " -c 'import torch, numpy' 2>/dev/null").c_str()) != 0)
-    GTEST_SKIP() << python << " with torch and numpy is not available";
+  const std::string python = pf::test::python_with_torch();
+  if (python.empty()) GTEST_SKIP() << pf::test::kNoPython;
   struct Case {
     int64_t scale;
     bool fast, pro;

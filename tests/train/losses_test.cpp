@@ -157,7 +157,9 @@ TEST(Losses, RegistryFindsNeosrAndBasicsrSpellings) {
   EXPECT_NE(find_loss("L1Loss"), nullptr);
   EXPECT_NE(find_loss("consistencyloss"), nullptr);
   EXPECT_NE(find_loss("MSSIMLoss"), nullptr);
-  EXPECT_EQ(find_loss("perceptualloss"), nullptr);
+  EXPECT_NE(find_loss("PerceptualLoss"), nullptr);
+  EXPECT_NE(find_loss("GANLoss"), nullptr);
+  EXPECT_EQ(find_loss("distsloss"), nullptr);  // needs weights nobody here has
 }
 
 TEST(Losses, BadOptionsNameTheLineAndColumn) {

@@ -1,4 +1,5 @@
-// The learning-rate schedules, warm-up, EMA and Adam/AdamW against their formulas.
+// The learning-rate schedules, warm-up, EMA, Adam/AdamW and fp16 loss scaling against their
+// formulas.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -6,6 +7,7 @@
 
 #include "core/error.h"
 #include "train/ema.h"
+#include "train/loss_scaler.h"
 #include "train/optimizer.h"
 #include "train/scheduler.h"
 #include "train_test_util.h"
@@ -156,4 +158,36 @@ TEST(Adam, StateRoundTripContinuesIdentically) {
   auto bad = oa.state();
   bad[1].second = torch::zeros({7});
   EXPECT_THROW(ob.load_state(bad, "bad.state"), pf::ModelError);
+}
+
+TEST(LossScaler, FollowsGradScalersRules) {
+  LossScaler s(true);
+  EXPECT_DOUBLE_EQ(s.scale(), 65536.0);
+  auto p = torch::zeros({3}).requires_grad_();
+  (s.scale_loss((p * torch::tensor({1.0f, 2.0f, -3.0f})).sum())).backward();
+  ASSERT_TRUE(s.unscale({p}));
+  EXPECT_TRUE(torch::equal(p.grad(), torch::tensor({1.0f, 2.0f, -3.0f})));  // exact: 2^16
+
+  p.mutable_grad() = torch::tensor({1.0f, INFINITY, 0.0f});
+  EXPECT_FALSE(s.unscale({p}));
+  s.update(true);  // overflow: halve, skip, restart the growth count
+  EXPECT_DOUBLE_EQ(s.scale(), 32768.0);
+  for (int i = 0; i < 1999; ++i) s.update(false);
+  EXPECT_DOUBLE_EQ(s.scale(), 32768.0);
+  EXPECT_EQ(s.growth_tracker(), 1999);
+  s.update(false);  // the 2000th clean step doubles it
+  EXPECT_DOUBLE_EQ(s.scale(), 65536.0);
+  EXPECT_EQ(s.growth_tracker(), 0);
+}
+
+TEST(LossScaler, DisabledIsTheIdentity) {
+  LossScaler s(false);
+  EXPECT_DOUBLE_EQ(s.scale(), 1.0);
+  const auto loss = torch::tensor(0.25f);
+  EXPECT_TRUE(torch::equal(s.scale_loss(loss), loss));
+  auto p = torch::zeros({1}).requires_grad_();
+  p.mutable_grad() = torch::tensor({NAN});
+  EXPECT_TRUE(s.unscale({p}));  // bf16 and fp32 steps are never skipped
+  s.update(true);
+  EXPECT_DOUBLE_EQ(s.scale(), 1.0);
 }

@@ -11,29 +11,13 @@
 
 #include "core/rng.h"
 #include "core/yaml_util.h"
+#include "temp_dir.h"
 #include "train/config.h"
 #include "train/data.h"
 
 namespace pf::test {
 
-class TrainTempDir {
- public:
-  TrainTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pftrain-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TrainTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return (std::filesystem::path(path_) / name).string();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TrainTempDir = TempDir;
 
 // GT: a smooth random image (sum of a few oriented waves and a soft edge); LQ: its average over
 // scale x scale blocks. Learnable, deterministic per seed.

@@ -20,7 +20,9 @@ class ImageStore {
  public:
   explicit ImageStore(int64_t cache_bytes) : budget_(cache_bytes) {}
 
-  // 3 x H x W float32 in [0, 1]. Throws pf::InputError naming the file when it cannot be read.
+  // 3 x H x W: uint8 for 8-bit files (a quarter of the memory in the cache), float32 in [0, 1]
+  // otherwise; crop first, then as_float(). Throws pf::InputError naming the file when it cannot
+  // be read.
   torch::Tensor get(const std::string& path) const;
 
   int64_t cached_bytes() const;
@@ -42,6 +44,9 @@ class ImageStore {
   mutable std::vector<std::string> bad_;
   mutable std::atomic<bool> warned_alpha_{false};
 };
+
+// float32 in [0, 1] of what ImageStore::get returned (or a crop of it).
+torch::Tensor as_float(const torch::Tensor& t);
 
 // A deterministic epoch-style order over n items: ordinal k of the stream is item
 // perm_e[k mod n] with e = k / n and perm_e a shuffle seeded by (stream, e).

@@ -56,9 +56,10 @@ Sample crop_pair(const torch::Tensor& lq, const torch::Tensor& gt, const CropOpt
   const int64_t top = below(rng, lq.size(1) - c.lq_size + 1);
   const int64_t left = below(rng, lq.size(2) - c.lq_size + 1);
   Sample s;
-  s.lq = lq.slice(1, top, top + c.lq_size).slice(2, left, left + c.lq_size);
+  s.lq = as_float(lq.slice(1, top, top + c.lq_size).slice(2, left, left + c.lq_size));
   const int64_t g = c.lq_size * c.scale;
-  s.gt = gt.slice(1, top * c.scale, top * c.scale + g).slice(2, left * c.scale, left * c.scale + g);
+  s.gt = as_float(
+      gt.slice(1, top * c.scale, top * c.scale + g).slice(2, left * c.scale, left * c.scale + g));
   return s;
 }
 
@@ -221,7 +222,7 @@ Sample OtfSource::sample(const SampleKey& key) const {
     const int64_t ph = std::min(patch, hq.size(1) / s * s),
                   pw = std::min(patch, hq.size(2) / s * s);
     const int64_t top = below(rng, hq.size(1) - ph + 1), left = below(rng, hq.size(2) - pw + 1);
-    torch::Tensor tile = hq.slice(1, top, top + ph).slice(2, left, left + pw);
+    torch::Tensor tile = as_float(hq.slice(1, top, top + ph).slice(2, left, left + pw));
     if (ph < crop_.lq_size * s || pw < crop_.lq_size * s) {
       // Smaller than a crop: padded with black, as traiNNer-redux's realesrgandataset does.
       tile = torch::constant_pad_nd(tile, {0, std::max<int64_t>(0, crop_.lq_size * s - pw), 0,

@@ -1,10 +1,7 @@
 // ffloss: focal frequency loss (Jiang et al., ICCV 2021) as traiNNer-redux's FFLoss computes it:
 // orthonormal 2-D DFTs of patch_factor^2 patches, squared spectral distances weighted by their
 // own (detached, normalised) magnitude^alpha, times 50.
-// LibTorch 1.13's torch/fft.h uses Tensor without including its declaration: types.h first.
-#include <torch/types.h>
-// (separate block, so include sorting keeps the order)
-#include <torch/fft.h>
+#include <torch/all.h>
 
 #include "core/error.h"
 #include "train/losses/registry.h"

@@ -18,11 +18,24 @@ namespace pf::train {
 // A loss value, or several named parts that add up (hsluvloss: hue, saturation, lightness).
 using LossParts = std::vector<std::pair<std::string, torch::Tensor>>;
 
+// What a loss may look at besides the output and its target: the discriminator (ganloss) and
+// the EMA generator's output (ldlloss). The trainer fills in what the config has.
+struct LossInputs {
+  const torch::Tensor& output;  // N x 3 x H x W float in [0, 1] nominal
+  const torch::Tensor& target;
+  // The discriminator's prediction for an image, gradients flowing to the image only.
+  std::function<torch::Tensor(const torch::Tensor&)> discriminate;
+  // The EMA generator's output for the same LQ batch (no gradient).
+  std::function<torch::Tensor()> ema_output;
+};
+
 class Loss {
  public:
   virtual ~Loss() = default;
   // output, target: N x 3 x H x W float in [0, 1] nominal. Returns unweighted scalars.
   virtual LossParts forward(const torch::Tensor& output, const torch::Tensor& target) = 0;
+  // What the trainer calls; losses that need more than the output and target override it.
+  virtual LossParts evaluate(const LossInputs& in) { return forward(in.output, in.target); }
 };
 
 struct LossInfo {

@@ -10,7 +10,8 @@ const std::vector<LossInfo>& loss_registry() {
       l1_loss_info(),          mse_loss_info(),   charbonnier_loss_info(),
       ssim_loss_info(),        mssim_loss_info(), focal_frequency_loss_info(),
       hsluv_loss_info(),       cosim_loss_info(), sobel_edge_loss_info(),
-      consistency_loss_info(),
+      consistency_loss_info(), gan_loss_info(),   perceptual_loss_info(),
+      ldl_loss_info(),
   };
   return r;
 }

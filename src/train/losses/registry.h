@@ -14,5 +14,8 @@ LossInfo hsluv_loss_info();            // hsluv_loss.cpp
 LossInfo cosim_loss_info();            // cosim_loss.cpp
 LossInfo sobel_edge_loss_info();       // sobel_edge_loss.cpp
 LossInfo consistency_loss_info();      // consistency_loss.cpp
+LossInfo gan_loss_info();              // gan_loss.cpp
+LossInfo perceptual_loss_info();       // perceptual_loss.cpp
+LossInfo ldl_loss_info();              // ldl_loss.cpp
 
 }  // namespace pf::train
