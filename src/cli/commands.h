@@ -17,6 +17,7 @@ void register_export(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_train(CLI::App& app);
 void register_plot(CLI::App& app);
+void register_lbo(CLI::App& app);
 #endif
 
 inline void register_all(CLI::App& app) {
@@ -33,6 +34,7 @@ inline void register_all(CLI::App& app) {
   register_validate(app);
   register_train(app);
   register_plot(app);
+  register_lbo(app);
 #endif
 }
 

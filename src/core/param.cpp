@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/yaml_util.h"
@@ -19,7 +20,7 @@ std::string ParamSpec::range_text() const {
     case ParamType::kBool:
       return "true|false";
     case ParamType::kString:
-      return "text";
+      return file ? "file (relative to the config)" : "text";
     case ParamType::kChoice: {
       std::string s;
       for (const auto& c : choices) s += (s.empty() ? "" : "|") + c;
@@ -71,6 +72,23 @@ Distribution Distribution::constant(Value v) {
   return d;
 }
 
+// A file parameter's path, resolved against the config file's folder and checked.
+static std::string resolve_file(const YAML::Node& n, const ParamSpec& spec,
+                                const std::string& file) {
+  namespace fs = std::filesystem;
+  const std::string written = yaml_string(file, n);
+  if (written.empty()) yaml_fail(file, n, spec.name + ": empty file name");
+  fs::path p(written);
+  if (p.is_relative()) p = fs::path(file).parent_path() / p;
+  std::error_code ec;
+  const fs::path resolved = fs::absolute(p, ec).lexically_normal();
+  if (ec || !fs::is_regular_file(resolved, ec))
+    yaml_fail(file, n,
+              spec.name + ": file '" + written + "' not found (looked for " + resolved.string() +
+                  "; a relative name is relative to the config file's folder)");
+  return resolved.string();
+}
+
 // Reads one scalar as a value of the spec's type.
 static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std::string& file) {
   switch (spec.type) {
@@ -91,7 +109,7 @@ static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std:
       return yaml_double(file, n);
     case ParamType::kChoice:
     case ParamType::kString:
-      return yaml_string(file, n);
+      return spec.file ? resolve_file(n, spec, file) : yaml_string(file, n);
   }
   return {};
 }
@@ -124,7 +142,9 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
     if (kind == Kind::kLogUniform && d.lo_ <= 0)
       yaml_fail(file, seq, spec.name + ": log_uniform needs lo > 0");
   };
-  auto parse_choice = [&](const YAML::Node& seq, const YAML::Node& weights) {
+  // `weights` is null when the YAML gave none (a default YAML::Node is a defined null node, so
+  // it cannot stand for "absent").
+  auto parse_choice = [&](const YAML::Node& seq, const YAML::Node* weights) {
     if (!seq.IsSequence() || seq.size() == 0)
       yaml_fail(file, seq, spec.name + ": choice needs a non-empty list");
     d.kind_ = Kind::kChoice;
@@ -134,13 +154,14 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
       w.push_back(1.0);
     }
     if (weights) {
-      if (!weights.IsSequence() || weights.size() != seq.size())
-        yaml_fail(file, weights,
+      const YAML::Node& ws = *weights;
+      if (!ws.IsSequence() || ws.size() != seq.size())
+        yaml_fail(file, ws,
                   spec.name + ": weights must list one number per choice (" +
                       std::to_string(seq.size()) + ")");
       for (size_t i = 0; i < w.size(); ++i) {
-        w[i] = yaml_double(file, weights[i]);
-        if (w[i] < 0) yaml_fail(file, weights[i], spec.name + ": weights must be >= 0");
+        w[i] = yaml_double(file, ws[i]);
+        if (w[i] < 0) yaml_fail(file, ws[i], spec.name + ": weights must be >= 0");
       }
     }
     double total = 0;
@@ -157,7 +178,7 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
     if (numeric)
       parse_range(node, Kind::kUniform);
     else
-      parse_choice(node, YAML::Node());
+      parse_choice(node, nullptr);
   } else if (node.IsMap()) {
     if (node["uniform"]) {
       yaml_check_keys(file, node, {"uniform"}, spec.name);
@@ -167,7 +188,8 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
       parse_range(node["log_uniform"], Kind::kLogUniform);
     } else if (node["choice"]) {
       yaml_check_keys(file, node, {"choice", "weights"}, spec.name);
-      parse_choice(node["choice"], node["weights"]);
+      const YAML::Node weights = node["weights"];
+      parse_choice(node["choice"], weights ? &weights : nullptr);
     } else {
       yaml_check_keys(file, node, {"uniform", "log_uniform", "choice"}, spec.name);
       yaml_fail(file, node, spec.name + ": expected uniform, log_uniform or choice");

@@ -23,6 +23,11 @@ struct ParamSpec {
   std::vector<std::string> choices;  // allowed values of a kChoice parameter
   std::string help;
   bool odd = false;  // integers that must be odd (kernel sizes)
+  // A kString that names a file (learned operators' weights): written relative to the config
+  // file's folder, so presets can ship files beside them; stored resolved (absolute), so the
+  // manifest and replay do not depend on the working folder. It must exist when the config
+  // is read, and a file parameter with an empty default must be given.
+  bool file = false;
   // "other=a|b": the parameter only matters when parameter `other` is a or b (empty: always).
   // Read by the manifest and --explain, which leave irrelevant values out; replay then gives
   // them their default, which by this declaration changes nothing (tested for every operator).
@@ -109,6 +114,13 @@ template <class P>
 Field<P> text(const char* name, std::string P::*m, const char* def, const char* help) {
   ParamSpec s;
   s.name = name, s.type = ParamType::kString, s.def = std::string(def), s.help = help;
+  return {s, m};
+}
+
+template <class P>
+Field<P> file_path(const char* name, std::string P::*m, const char* help) {
+  ParamSpec s;
+  s.name = name, s.type = ParamType::kString, s.def = std::string(), s.help = help, s.file = true;
   return {s, m};
 }
 

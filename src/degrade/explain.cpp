@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <opencv2/imgproc.hpp>
 
 #include "degrade/pair_maker.h"
@@ -28,7 +29,12 @@ std::vector<std::string> wrap(const std::string& title, const OpInfo* info, cons
   for (size_t i = 0; i < values.size(); ++i) {
     const auto& [name, value] = values[i];
     if (info && i < info->params.size() && !is_relevant(info->params[i], values)) continue;
-    const std::string item = name + "=" + value_to_string(value);
+    // Files are stored as absolute paths; their names are what tells panels apart.
+    const bool file = info && i < info->params.size() && info->params[i].file;
+    const std::string shown =
+        file ? std::filesystem::path(value_to_string(value)).filename().string()
+             : value_to_string(value);
+    const std::string item = name + "=" + shown;
     const std::string longer = line + " " + item;
     int baseline = 0;
     const int width =

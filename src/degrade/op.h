@@ -26,6 +26,10 @@ struct OpInfo {
   std::string summary;
   std::vector<ParamSpec> params;
   std::function<std::unique_ptr<Op>()> make;
+  // When this operator fires, a step of operator `replaces` right after it in the same list is
+  // skipped: the learned x2 operator stands in for the plain x2 downscale next to it, as
+  // AnimeSR's chain does. Empty for most operators.
+  std::string replaces;
 };
 
 // CRTP base: `Derived` provides
@@ -41,7 +45,7 @@ class TypedOp : public Op {
 
 template <class OpT>
 OpInfo make_op_info(const char* name, const char* summary) {
-  return {name, summary, specs_of(OpT::table()), [] { return std::make_unique<OpT>(); }};
+  return {name, summary, specs_of(OpT::table()), [] { return std::make_unique<OpT>(); }, ""};
 }
 
 }  // namespace pf::degrade

@@ -76,6 +76,13 @@ Step parse_op_step(const std::string& name, const YAML::Node& key, const YAML::N
     yaml_fail(file, key, msg);
   }
   s.op = s.info->make();
+  // A file parameter without a default (a learned operator's weights) has nothing to fall
+  // back on: say so here, at the step, rather than when a pair first fires it.
+  for (const auto& spec : s.info->params)
+    if (spec.file && std::get<std::string>(spec.def).empty() &&
+        !(body && body.IsMap() && body[spec.name]))
+      yaml_fail(file, key,
+                "operator '" + name + "' needs `" + spec.name + ":` (" + spec.help + ")");
   if (!body || body.IsNull()) return s;
   std::vector<std::string> allowed = {"p"};
   for (const auto& spec : s.info->params) allowed.push_back(spec.name);
@@ -166,10 +173,11 @@ ParamSpec repeat_spec() {
 void run_steps(const std::vector<Step>& steps, Pair& pair, Rng& rng,
                std::vector<StepRecord>& records, const StepHook& hook);
 
-void run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& records,
+// True when the step fired (its probability draw passed).
+bool run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& records,
               const StepHook& hook) {
   // The probability draw always happens, so a step's firing never shifts later draws.
-  if (!(rng.uniform() < s.p)) return;
+  if (!(rng.uniform() < s.p)) return false;
   switch (s.kind) {
     case Step::Kind::kOp: {
       StepRecord r{s.info->name, sample_values(s, rng), rng.next_u64()};
@@ -177,22 +185,22 @@ void run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& reco
       s.op->apply(r.values, pair, op_rng);
       if (hook) hook(r, pair);
       records.push_back(std::move(r));
-      return;
+      return true;
     }
     case Step::Kind::kOneOf: {
       const double u = rng.uniform();
       size_t i = 0;
       while (i + 1 < s.cumulative.size() && u >= s.cumulative[i]) ++i;
       run_step(s.children[i], pair, rng, records, hook);
-      return;
+      return true;
     }
     case Step::Kind::kChain:
       run_steps(s.children, pair, rng, records, hook);
-      return;
+      return true;
     case Step::Kind::kRepeat: {
       const int64_t n = std::get<int64_t>(s.times.sample(rng, repeat_spec()));
       for (int64_t i = 0; i < n; ++i) run_steps(s.children, pair, rng, records, hook);
-      return;
+      return true;
     }
     case Step::Kind::kShuffle: {
       std::vector<size_t> order(s.children.size());
@@ -200,14 +208,24 @@ void run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& reco
       for (size_t i = order.size(); i > 1; --i)  // Fisher-Yates through our own Rng
         std::swap(order[i - 1], order[static_cast<size_t>(rng.uniform_int(0, i - 1))]);
       for (size_t i : order) run_step(s.children[i], pair, rng, records, hook);
-      return;
+      return true;
     }
   }
+  return true;
 }
 
 void run_steps(const std::vector<Step>& steps, Pair& pair, Rng& rng,
                std::vector<StepRecord>& records, const StepHook& hook) {
-  for (const auto& s : steps) run_step(s, pair, rng, records, hook);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    if (!run_step(s, pair, rng, records, hook)) continue;
+    const bool stands_in = s.info && !s.info->replaces.empty() && i + 1 < steps.size() &&
+                           steps[i + 1].info && steps[i + 1].info->name == s.info->replaces;
+    if (stands_in) {
+      rng.uniform();  // the skipped step's probability draw, as if it had not fired
+      ++i;
+    }
+  }
 }
 
 }  // namespace

@@ -2,6 +2,14 @@
 
 namespace pf::degrade {
 
+// Learned operators run a LibTorch network: they are in the list when the build has LibTorch
+// (CMakeLists.txt then compiles their files into pf_degrade and defines this macro).
+#ifdef PAIRFORGE_LEARNED_OPS
+#define PAIRFORGE_LEARNED(X) X(lbo)
+#else
+#define PAIRFORGE_LEARNED(X)
+#endif
+
 // One line per operator. Each `op_<name>()` is defined in src/degrade/ops/<name>.cpp.
 #define PAIRFORGE_OPS(X) \
   X(blur)                \
@@ -15,7 +23,8 @@ namespace pf::degrade {
   X(quantize)            \
   X(interlace)           \
   X(codec)               \
-  X(text)
+  X(text)                \
+  PAIRFORGE_LEARNED(X)
 
 #define PAIRFORGE_DECLARE_OP(name) const OpInfo& op_##name();
 PAIRFORGE_OPS(PAIRFORGE_DECLARE_OP)

@@ -1,6 +1,7 @@
 #include "train/run_state.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -25,6 +26,19 @@ auto group(State& s, int g) {
   return groups[g];
 }
 }  // namespace
+
+std::string archive_name(const std::string& dir) {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
+  // Two fresh starts within a second would otherwise both pick this name, and the second rename
+  // fail on the first's folder.
+  std::string name = dir + "_archived_" + buf;
+  std::error_code ec;
+  for (int n = 2; fs::exists(name, ec); ++n)
+    name = dir + "_archived_" + buf + "_" + std::to_string(n);
+  return name;
+}
 
 RunPaths::RunPaths(const std::string& dir)
     : root(dir),

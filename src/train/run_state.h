@@ -29,6 +29,9 @@ struct RunPaths {
   std::string state_file(int64_t iter) const;
 };
 
+// "<dir>_archived_<YYYYmmdd_HHMMSS>": where a fresh run moves an old run folder of its name.
+std::string archive_name(const std::string& dir);
+
 struct TrainingState {
   int64_t iteration = 0;
   NamedTorch net_g, net_g_ema, optimizer;

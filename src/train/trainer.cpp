@@ -84,19 +84,6 @@ void reparameterize(torch::nn::Module& net) {
   if (auto* span = net.as<models::SPANImpl>()) span->reparameterize();
 }
 
-std::string archive_name(const std::string& dir) {
-  const std::time_t now = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
-  // Two fresh starts within a second would otherwise both pick this name, and the second rename
-  // fail on the first's folder.
-  std::string name = dir + "_archived_" + buf;
-  std::error_code ec;
-  for (int n = 2; fs::exists(name, ec); ++n)
-    name = dir + "_archived_" + buf + "_" + std::to_string(n);
-  return name;
-}
-
 class Session {
  public:
   Session(TrainConfig config, TrainData data, const TrainerOptions& options)

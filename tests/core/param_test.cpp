@@ -91,6 +91,17 @@ TEST(Param, WeightedChoiceFollowsWeights) {
   EXPECT_NEAR(iso / 20000.0, 0.7, 0.015);
 }
 
+// A plain list of a non-numeric parameter is an equally weighted choice (`lbo: {weights: [a, b]}`
+// is a pool of files), not a range.
+TEST(Param, PlainListOfTextIsAnEvenChoice) {
+  const Distribution d = parse("[iso, aniso]", 3);
+  Rng rng(5);
+  int iso = 0;
+  for (int i = 0; i < 20000; ++i)
+    iso += std::get<std::string>(d.sample(rng, fields()[3].spec)) == "iso";
+  EXPECT_NEAR(iso / 20000.0, 0.5, 0.015);
+}
+
 TEST(Param, OutOfRangeNamesPlaceAndRange) {
   const std::string e = error_of("\n  60", 0);
   EXPECT_NE(e.find("test.yml:2:3"), std::string::npos) << e;
