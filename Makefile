@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 PAIRFORGE = $(BUILD)/pairforge
 DEMO_CONFIG ?= configs/degrade/realesrgan.yml
 
-.PHONY: all deps build demo test bench asan format clean
+.PHONY: all deps build demo test bench asan fuzz format clean
 
 all: build
 
@@ -52,6 +52,17 @@ bench: build
 
 asan: deps
 	cmake --preset asan && cmake --build --preset asan -j $(JOBS) && ctest --preset asan
+
+# libFuzzer targets (tests/fuzz) built with clang, ASan and UBSan in their own build folder, then
+# each run for FUZZ_SECONDS from its seed corpus (FUZZ_TARGETS="zip pickle" for a subset).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@command -v clang++ >/dev/null || { echo "make fuzz needs clang and its sanitizer runtimes: apt-get install clang libclang-rt-dev"; exit 1; }
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPAIRFORGE_FUZZ=ON -DPAIRFORGE_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

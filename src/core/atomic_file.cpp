@@ -33,11 +33,14 @@ std::string temp_name(const std::string& path) {
          std::to_string(counter++);
 }
 
+std::string reason_of(int err) {
+  return err == ENOSPC ? "no space left on device" : std::strerror(err);
+}
+
 // Removes the temp file and throws with the reason (errno of the failed call).
 [[noreturn]] void fail(const std::string& tmp, const std::string& path, const char* what, int err) {
   ::unlink(tmp.c_str());
-  const std::string reason = err == ENOSPC ? "no space left on device" : std::strerror(err);
-  throw IoError(std::string("cannot ") + what + " '" + path + "': " + reason);
+  throw IoError(std::string("cannot ") + what + " '" + path + "': " + reason_of(err));
 }
 
 }  // namespace
@@ -45,10 +48,13 @@ std::string temp_name(const std::string& path) {
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   const fs::path parent = fs::path(path).parent_path();
   std::error_code ec;
-  if (!parent.empty()) fs::create_directories(parent, ec);
+  // The folder's own error: a full disk or a file in the way, not the open's "no such file".
+  if (!parent.empty() && !fs::create_directories(parent, ec) && ec)
+    throw IoError("cannot write '" + path +
+                  "': cannot create its folder: " + reason_of(ec.value()));
   const std::string tmp = temp_name(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+  if (fd < 0) throw IoError("cannot write '" + path + "': " + reason_of(errno));
   const auto* p = static_cast<const char*>(data);
   size_t left = size;
   while (left > 0) {

@@ -98,6 +98,11 @@ static Value parse_scalar(const YAML::Node& n, const ParamSpec& spec, const std:
       const double d = yaml_double(file, n);
       if (d != std::floor(d))
         yaml_fail(file, n, spec.name + " must be an integer, got " + n.Scalar());
+      // Out of range is refused as the double it is: casting 5.1e23 to int64 is undefined (a
+      // radius of 511111111111111111111111 in fuzz_degrade_config).
+      if (!(d >= spec.lo && d <= spec.hi && d >= -0x1p63 && d < 0x1p63))
+        yaml_fail(file, n,
+                  spec.name + " = " + n.Scalar() + " is out of range " + spec.range_text());
       return static_cast<int64_t>(d);
     }
     case ParamType::kFloat:
@@ -193,6 +198,22 @@ Distribution Distribution::parse(const YAML::Node& node, const ParamSpec& spec,
     yaml_fail(file, node, spec.name + ": empty value");
   }
   return d;
+}
+
+double Distribution::upper_bound() const {
+  switch (kind_) {
+    case Kind::kConstant:
+      return value_as_double(constant_);
+    case Kind::kUniform:
+    case Kind::kLogUniform:
+      return hi_;
+    case Kind::kChoice: {
+      double top = -std::numeric_limits<double>::infinity();
+      for (const Value& v : options_) top = std::max(top, value_as_double(v));
+      return top;
+    }
+  }
+  return 0;
 }
 
 Value Distribution::sample(Rng& rng, const ParamSpec& spec) const {

@@ -52,6 +52,8 @@ class Distribution {
   static Distribution parse(const YAML::Node& node, const ParamSpec& spec, const std::string& file);
 
   Value sample(Rng& rng, const ParamSpec& spec) const;
+  // The largest value a sample of a numeric parameter can take.
+  double upper_bound() const;
   Kind kind() const { return kind_; }
   std::string describe() const;
 

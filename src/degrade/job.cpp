@@ -131,7 +131,10 @@ class Job {
     summary_.inputs = static_cast<int64_t>(mine.size());
     for (const char* sub : {"hq", "lq", "meta"}) {
       const fs::path dir = fs::path(options_.output) / sub;
-      fs::create_directories(dir);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec)
+        throw IoError("cannot create the output folder '" + dir.string() + "': " + ec.message());
       remove_stale_temps(dir);
     }
 

@@ -1,5 +1,7 @@
 #include "degrade/manifest.h"
 
+#include <climits>
+#include <cstdint>
 #include <fstream>
 
 #include "core/error.h"
@@ -16,12 +18,33 @@ static json value_to_json(const Value& v) {
   return std::get<std::string>(v);
 }
 
+// An integer field in [lo, hi]. Not get<int>(): nlohmann converts a float (3e84) with a cast that
+// is undefined out of range, and an integer past int's range wraps into a valid-looking one.
+static int64_t integer_in(const json& v, int64_t lo, int64_t hi, const std::string& field) {
+  // nlohmann keeps non-negative integers as unsigned, negative ones as signed.
+  bool in_range = false;
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    in_range = u <= static_cast<uint64_t>(hi) && (lo <= 0 || u >= static_cast<uint64_t>(lo));
+  } else if (v.is_number_integer()) {
+    in_range = v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  }
+  if (!in_range)
+    throw InputError(field + " " + v.dump() + " is not an integer in [" + std::to_string(lo) +
+                     ", " + std::to_string(hi) + "]");
+  return v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>()) : v.get<int64_t>();
+}
+
+static int int_in(const json& v, int lo, int hi, const std::string& field) {
+  return static_cast<int>(integer_in(v, lo, hi, field));
+}
+
 static Value value_from_json(const json& j, const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::kBool:
       return j.get<bool>();
-    case ParamType::kInt:
-      return j.get<int64_t>();
+    case ParamType::kInt:  // the range is the table's, checked by the caller
+      return integer_in(j, INT64_MIN, INT64_MAX, spec.name);
     case ParamType::kFloat:
       return j.get<double>();
     case ParamType::kChoice:
@@ -55,36 +78,63 @@ json to_json(const PairRecord& r) {
 }
 
 PairRecord pair_record_from_json(const json& j, const std::string& where) {
+  // A manifest is an input like any other (it may be edited, or come from elsewhere): every
+  // field is checked against what a run can have written, every parameter against its table,
+  // so a replay never hands an operator a value its config parser would have refused.
+  const auto bad = [&](const std::string& what) {
+    throw InputError(where + ": malformed manifest record: " + what);
+  };
   try {
     PairRecord r;
     r.name = j.at("name").get<std::string>();
     r.input_root = j.at("input_root").get<std::string>();
     r.source = j.at("source").get<std::string>();
+    r.scale = int_in(j.at("scale"), 1, 16, "scale");
     const auto& c = j.at("crop");
+    if (!c.is_array() || c.size() != 4) bad("crop is not [x, y, width, height]");
     r.crop =
-        cv::Rect(c.at(0).get<int>(), c.at(1).get<int>(), c.at(2).get<int>(), c.at(3).get<int>());
-    r.variant = j.at("variant").get<int>();
+        cv::Rect(int_in(c[0], 0, INT_MAX, "crop x"), int_in(c[1], 0, INT_MAX, "crop y"),
+                 int_in(c[2], 1, INT_MAX, "crop width"), int_in(c[3], 1, INT_MAX, "crop height"));
+    // Its far corner must be an int too: the replay intersects it with the image.
+    if (r.crop.x > INT_MAX - r.crop.width || r.crop.y > INT_MAX - r.crop.height ||
+        r.crop.width % r.scale != 0 || r.crop.height % r.scale != 0)
+      bad("crop [" + std::to_string(r.crop.x) + ", " + std::to_string(r.crop.y) + ", " +
+          std::to_string(r.crop.width) + ", " + std::to_string(r.crop.height) +
+          "] does not fit in an int or its sides are not multiples of the scale");
+    r.variant = int_in(j.at("variant"), 0, INT_MAX, "variant");
     r.seed = std::stoull(j.at("seed").get<std::string>());
-    r.scale = j.at("scale").get<int>();
     r.alpha = j.at("alpha").get<std::string>();
-    r.depth = j.at("depth").get<int>();
+    if (r.alpha != "carry" && r.alpha != "composite") bad("alpha must be carry or composite");
+    r.depth = int_in(j.at("depth"), 8, 16, "depth");
+    if (r.depth != 8 && r.depth != 16) bad("depth must be 8 or 16");
     if (j.contains("background")) r.background = j["background"].get<std::array<double, 3>>();
-    if (j.contains("frame")) r.frame = j["frame"].get<int64_t>();
-    if (j.contains("next_frames")) r.next_frames = j["next_frames"].get<int>();
+    for (double v : r.background)
+      if (!(v >= 0 && v <= 1)) bad("background values must be in [0, 1]");
+    if (j.contains("frame")) r.frame = integer_in(j["frame"], -1, INT64_MAX, "frame");
+    if (j.contains("next_frames")) r.next_frames = int_in(j["next_frames"], 0, 64, "next_frames");
     for (const auto& s : j.at("steps")) {
       StepRecord step;
       step.op = s.at("op").get<std::string>();
       step.seed = std::stoull(s.at("seed").get<std::string>());
       const OpInfo* info = find_op(step.op);
-      if (!info) throw Error("unknown operator '" + step.op + "'");
+      if (!info) bad("unknown operator '" + step.op + "'");
       const auto& params = s.at("params");
-      for (const auto& spec : info->params)
-        step.values.emplace_back(spec.name, params.contains(spec.name)
-                                                ? value_from_json(params[spec.name], spec)
-                                                : spec.def);
+      for (const auto& spec : info->params) {
+        const Value v =
+            params.contains(spec.name) ? value_from_json(params[spec.name], spec) : spec.def;
+        try {
+          spec.check(v);
+        } catch (const Error& e) {
+          bad(step.op + ": " + e.what());
+        }
+        step.values.emplace_back(spec.name, v);
+      }
       r.steps.push_back(std::move(step));
     }
     return r;
+  } catch (const InputError& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw InputError(where + ": malformed manifest record: " + e.what());
   } catch (const json::exception& e) {
     throw InputError(where + ": malformed manifest record: " + e.what());
   } catch (const std::logic_error& e) {
@@ -92,24 +142,32 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
   }
 }
 
-PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name) {
-  std::ifstream f(manifest_path);
-  if (!f) throw InputError("cannot read manifest '" + manifest_path + "'");
+PairRecord find_in_manifest(std::istream& in, const std::string& label, const std::string& name) {
   std::string line;
   int line_no = 0;
-  while (std::getline(f, line)) {
+  while (std::getline(in, line)) {
     ++line_no;
     if (line.empty()) continue;
-    const std::string where = manifest_path + ":" + std::to_string(line_no);
+    const std::string where = label + ":" + std::to_string(line_no);
     json j;
     try {
       j = json::parse(line);
     } catch (const json::exception& e) {
       throw InputError(where + ": not JSON: " + e.what());
     }
-    if (j.value("name", "") == name) return pair_record_from_json(j, where);
+    // Not j.value("name", ""): it throws on a record that is not an object or a name that is
+    // not a string, which are other records' problems.
+    const auto it = j.find("name");
+    if (it != j.end() && it->is_string() && it->get<std::string>() == name)
+      return pair_record_from_json(j, where);
   }
-  throw InputError("no pair named '" + name + "' in '" + manifest_path + "'");
+  throw InputError("no pair named '" + name + "' in '" + label + "'");
+}
+
+PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name) {
+  std::ifstream f(manifest_path);
+  if (!f) throw InputError("cannot read manifest '" + manifest_path + "'");
+  return find_in_manifest(f, manifest_path, name);
 }
 
 }  // namespace pf::degrade

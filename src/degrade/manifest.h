@@ -1,6 +1,7 @@
 // manifest.jsonl: one JSON object per pair with its source, crop, seed and every sampled parameter
 // of every operator that fired — enough to rebuild the pair byte-identically (`--replay`).
 #pragma once
+#include <istream>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <string>
@@ -32,5 +33,7 @@ PairRecord pair_record_from_json(const nlohmann::json& j, const std::string& whe
 
 // Finds one pair by name in a manifest.jsonl file.
 PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name);
+// The same, on a manifest read from `in`; `label` names it in errors.
+PairRecord find_in_manifest(std::istream& in, const std::string& label, const std::string& name);
 
 }  // namespace pf::degrade

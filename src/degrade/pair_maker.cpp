@@ -104,6 +104,14 @@ PairOutput replay_pair(const std::vector<StepRecord>& steps, int scale,
                        const std::vector<cv::Mat>& next_frames) {
   Prepared p = prepare(scale, alpha_mode, background, hq, alpha, next_frames);
   for (const auto& r : steps) apply_record(r, p.pair);
+  // A run's records always end at HQ / scale (the final resize is recorded); records that do not
+  // were edited or come from elsewhere: the input's fault, not an internal one.
+  if (p.pair.lq.size() != p.pair.target_lq_size())
+    throw InputError("the recorded steps leave LQ at " + std::to_string(p.pair.lq.cols) + "x" +
+                     std::to_string(p.pair.lq.rows) +
+                     ", not HQ / scale = " + std::to_string(p.pair.target_lq_size().width) + "x" +
+                     std::to_string(p.pair.target_lq_size().height) +
+                     " (an edited manifest, or one from another version?)");
   return finish(p, steps);
 }
 

@@ -1,5 +1,7 @@
 #include "degrade/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -10,6 +12,45 @@ namespace pf::degrade {
 namespace {
 
 const std::vector<std::string> kGroupKinds = {"one_of", "chain", "repeat", "shuffle"};
+
+// The most operators a pipeline may fire on one pair. Presets fire a few dozen; nested repeats
+// multiply (three repeats of 100 around one noise step: a million operators and a million-step
+// manifest record per pair, minutes even on a 48x40 image).
+constexpr double kMaxFiredPerPair = 1000;
+
+// The most operators `steps` can fire on one pair (a repeat at its largest `times`).
+double max_fired(const std::vector<Step>& steps);
+double max_fired(const Step& s) {
+  switch (s.kind) {
+    case Step::Kind::kOp:
+      return 1;
+    case Step::Kind::kOneOf: {
+      double most = 0;
+      for (const Step& c : s.children) most = std::max(most, max_fired(c));
+      return most;
+    }
+    case Step::Kind::kChain:
+    case Step::Kind::kShuffle:
+      return max_fired(s.children);
+    case Step::Kind::kRepeat:
+      return s.times.upper_bound() * max_fired(s.children);
+  }
+  return 0;
+}
+double max_fired(const std::vector<Step>& steps) {
+  double n = 0;
+  for (const Step& s : steps) n += max_fired(s);
+  return n;
+}
+
+void check_fired(double n, const std::string& file, const YAML::Node& where,
+                 const std::string& what) {
+  if (n > kMaxFiredPerPair)
+    yaml_fail(file, where,
+              what + " can fire up to " + fmt::format("{:.0f}", n) +
+                  " operators on one pair; at most " + fmt::format("{:.0f}", kMaxFiredPerPair) +
+                  " are allowed (nested repeats multiply)");
+}
 
 double parse_probability(const std::string& file, const YAML::Node& node) {
   const double p = yaml_double(file, node);
@@ -100,6 +141,7 @@ Step parse_group_step(const std::string& kind, const YAML::Node& key, const YAML
     times.name = "times", times.type = ParamType::kInt, times.lo = 0, times.hi = 100;
     if (!body["times"]) yaml_fail(file, body, "repeat needs `times:` (a count or [lo, hi])");
     s.times = Distribution::parse(body["times"], times, file);
+    check_fired(max_fired(s), file, key, "this repeat");
   }
   return s;
 }
@@ -196,6 +238,7 @@ Step Pipeline::parse_op(const std::string& name, const YAML::Node& key, const YA
 Pipeline Pipeline::parse(const YAML::Node& steps, const std::string& file) {
   Pipeline p;
   p.steps_ = parse_steps(steps, file);
+  check_fired(max_fired(p.steps_), file, steps, "the pipeline");
   return p;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>  // the flags only: the code is behind io/lazy_imgcodecs.h
@@ -9,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/image_size.h"
 #include "io/lazy_imgcodecs.h"
 #include "io/native_decode.h"
 #include "io/png_writer.h"
@@ -28,7 +30,39 @@ static std::vector<uint8_t> read_bytes(const std::string& path) {
   return bytes;
 }
 
+uint64_t max_image_pixels() {
+  constexpr uint64_t kPillowBombLimit = 178956970;  // 2 x PIL.Image.MAX_IMAGE_PIXELS
+  const char* env = std::getenv("PAIRFORGE_MAX_IMAGE_PIXELS");
+  if (!env || !*env) return kPillowBombLimit;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(env, &end, 10);
+  return *end == '\0' && v > 0 ? v : kPillowBombLimit;
+}
+
+namespace {
+
+// Refuses, before anything is allocated, an image whose header promises more pixels than the
+// limit, or more than its bytes can hold. OpenCV allocates the declared size first, and libjpeg
+// decodes a truncated file by filling in grey: without this a 400-byte JPEG declaring
+// 60000 x 20000 decodes "successfully" into gigabytes.
+void check_declared_size(const std::vector<uint8_t>& bytes, const std::string& name) {
+  const auto size = header_size(bytes);
+  if (!size) return;  // other formats, or a header OpenCV will refuse itself
+  const uint64_t pixels = static_cast<uint64_t>(size->width) * static_cast<uint64_t>(size->height);
+  const std::string dims = std::to_string(size->width) + "x" + std::to_string(size->height);
+  if (pixels > max_image_pixels())
+    throw InputError("image '" + name + "' is " + dims + ", over the limit of " +
+                     std::to_string(max_image_pixels()) +
+                     " pixels (a decompression bomb? PAIRFORGE_MAX_IMAGE_PIXELS raises the limit)");
+  if (pixels > max_complete_pixels(bytes))
+    throw InputError("image '" + name + "' is truncated or corrupt: its header says " + dims +
+                     ", more than its " + std::to_string(bytes.size()) + " bytes can hold");
+}
+
+}  // namespace
+
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
+  check_declared_size(bytes, name);
   cv::Mat raw;
   try {
     // PNG and JPEG without imgcodecs (io/native_decode.h); other formats through it.
@@ -40,6 +74,11 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
     throw InputError("cannot decode image '" + name + "': " + e.what());
   }
   if (raw.empty()) throw InputError("cannot decode image '" + name + "' (corrupt or not an image)");
+  if (raw.total() > max_image_pixels())  // formats without a header we read (TIFF, BMP)
+    throw InputError("image '" + name + "' is " + std::to_string(raw.cols) + "x" +
+                     std::to_string(raw.rows) + ", over the limit of " +
+                     std::to_string(max_image_pixels()) +
+                     " pixels (PAIRFORGE_MAX_IMAGE_PIXELS raises the limit)");
   Image img;
   double scale = 1.0;
   switch (raw.depth()) {

@@ -16,7 +16,8 @@ struct Image {
   int bit_depth = 8;
 };
 
-// Throws pf::InputError naming the file when it is missing, unreadable or corrupt.
+// Throws pf::InputError naming the file when it is missing, unreadable or corrupt, or when it
+// is larger than max_image_pixels().
 Image read_image(const std::string& path);
 // Decodes an encoded buffer (same conventions); `name` is used in errors.
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
@@ -43,5 +44,9 @@ cv::Mat to_bgr_u8(const cv::Mat& rgb);
 cv::Mat from_bgr_u8(const cv::Mat& bgr);
 
 bool is_image_file(const std::string& path);
+
+// The largest image decoded: Pillow's decompression-bomb limit, 178956970 pixels (13377 x 13377,
+// 2 GiB as float RGB), unless the environment variable PAIRFORGE_MAX_IMAGE_PIXELS gives another.
+uint64_t max_image_pixels();
 
 }  // namespace pf::io

@@ -11,6 +11,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
@@ -51,9 +52,20 @@ int depth_of(int format) {
   return d ? d->comp[0].depth : 8;
 }
 
+// A colour tag of a decoded frame as the int it holds. Decoders copy these from the bitstream
+// unchecked (an H.264 VUI of 243), and reading a value outside an enum's range through the enum
+// type is undefined (UBSan in fuzz_video): the bytes are copied out instead.
+template <class Enum>
+int tag_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int), "FFmpeg's colour enums are int-sized");
+  int v = 0;
+  std::memcpy(&v, &field, sizeof v);
+  return v;
+}
+
 // The YUV->RGB matrix the frame is tagged with; untagged HD is BT.709, untagged SD BT.601.
 int sws_colorspace(const AVFrame* f) {
-  switch (f->colorspace) {
+  switch (tag_value(f->colorspace)) {
     case AVCOL_SPC_BT709:
       return SWS_CS_ITU709;
     case AVCOL_SPC_BT2020_NCL:
@@ -73,7 +85,7 @@ int sws_colorspace(const AVFrame* f) {
 
 bool full_range(const AVFrame* f) {
   const auto fmt = static_cast<AVPixelFormat>(f->format);
-  return f->color_range == AVCOL_RANGE_JPEG || fmt == AV_PIX_FMT_YUVJ420P ||
+  return tag_value(f->color_range) == AVCOL_RANGE_JPEG || fmt == AV_PIX_FMT_YUVJ420P ||
          fmt == AV_PIX_FMT_YUVJ422P || fmt == AV_PIX_FMT_YUVJ444P;
 }
 

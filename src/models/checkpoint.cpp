@@ -21,6 +21,11 @@ const char* const kWrapperKeys[] = {"params_ema",       "params", "state_dict",
 const char* const kStripPrefixes[] = {"module.", "netG."};
 // safetensors' own limit on the JSON header.
 constexpr uint64_t kMaxSafetensorsHeader = 100u << 20;
+// A .pth tensor is a view of a storage and may repeat its elements (stride 0, overlapping
+// strides), but a few bytes of storage must not become gigabytes: a view may hold more elements
+// than its storage only up to this size, and all tensors together at most four times the storage
+// bytes read (tied weights view one storage twice) plus this.
+constexpr uint64_t kMaxRepeatedBytes = 64u << 20;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -40,33 +45,60 @@ RawTensor gather(const TensorRef& ref, const std::vector<uint8_t>& storage,
                      " bytes, fewer than its declared " + std::to_string(ref.storage->numel) +
                      " elements");
   const int64_t available = static_cast<int64_t>(storage.size() / elem);
-  t.bytes.resize(static_cast<size_t>(numel) * elem);
   if (numel == 0) return t;
-  // Bounds: the highest element touched must be inside the storage.
+  // Bounds before anything is allocated, in arithmetic that cannot overflow (a hostile file's
+  // strides and offsets reach INT64_MAX): the highest element touched must be in the storage.
   int64_t highest = ref.offset;
-  for (size_t d = 0; d < ref.size.size(); ++d) {
+  bool fits = ref.offset >= 0;
+  for (size_t d = 0; d < ref.size.size() && fits; ++d) {
     if (ref.stride[d] < 0) throw ModelError(what + ": negative stride");
-    highest += (ref.size[d] - 1) * ref.stride[d];
+    int64_t span = 0;
+    fits = !__builtin_mul_overflow(ref.size[d] - 1, ref.stride[d], &span) &&
+           !__builtin_add_overflow(highest, span, &highest);
   }
-  if (ref.offset < 0 || highest >= available)
+  if (!fits || highest >= available)
     throw ModelError(what + ": shape " + shape_to_string(ref.size) + " at offset " +
                      std::to_string(ref.offset) + " does not fit its storage of " +
                      std::to_string(available) + " elements");
-  std::vector<int64_t> index(ref.size.size(), 0);
-  for (int64_t n = 0; n < numel; ++n) {
+  if (numel > available && static_cast<uint64_t>(numel) * elem > kMaxRepeatedBytes)
+    throw ModelError(what + ": a view of " + std::to_string(numel) + " elements on a storage of " +
+                     std::to_string(available) + " repeats it into more than " +
+                     std::to_string(kMaxRepeatedBytes >> 20) + " MiB");
+  t.bytes.resize(static_cast<size_t>(numel) * elem);
+  // Rows of the last dimension are copied whole when they are contiguous in the storage (every
+  // tensor torch.save writes from a module is: then the whole tensor is one row).
+  std::vector<int64_t> size = ref.size, stride = ref.stride;
+  if (size.empty()) size = {1}, stride = {1};
+  for (size_t d = size.size() - 1; d > 0; --d)  // fold dimensions that continue the row
+    if (stride[d] == 1 && stride[d - 1] == size[d]) {
+      size[d - 1] *= size[d];
+      stride[d - 1] = 1;
+      size.erase(size.begin() + static_cast<ptrdiff_t>(d));
+      stride.erase(stride.begin() + static_cast<ptrdiff_t>(d));
+    }
+  const int64_t row = size.back(), row_stride = stride.back();
+  std::vector<int64_t> index(size.size() - 1, 0);
+  uint8_t* out = t.bytes.data();
+  for (int64_t n = 0; n < numel; n += row) {
     int64_t src = ref.offset;
-    for (size_t d = 0; d < index.size(); ++d) src += index[d] * ref.stride[d];
-    std::memcpy(&t.bytes[static_cast<size_t>(n) * elem], &storage[static_cast<size_t>(src) * elem],
-                elem);
+    for (size_t d = 0; d < index.size(); ++d) src += index[d] * stride[d];
+    if (row_stride == 1) {
+      std::memcpy(out, &storage[static_cast<size_t>(src) * elem], static_cast<size_t>(row) * elem);
+      out += static_cast<size_t>(row) * elem;
+    } else {
+      for (int64_t i = 0; i < row; ++i, out += elem)
+        std::memcpy(out, &storage[static_cast<size_t>(src + i * row_stride) * elem], elem);
+    }
     for (size_t d = index.size(); d-- > 0;) {
-      if (++index[d] < ref.size[d]) break;
+      if (++index[d] < size[d]) break;
       index[d] = 0;
     }
   }
   return t;
 }
 
-const PyObject* unwrap(const PyObject* root, std::string& wrapper, const std::string& preferred) {
+const PyObject* unwrap(const PyObject* root, std::string& wrapper, const std::string& preferred,
+                       const std::string& label) {
   if (!preferred.empty() && root->kind == PyObject::Kind::kDict) {
     const PyObject* v = root->get(preferred);
     if (v && v->kind == PyObject::Kind::kDict) {
@@ -74,6 +106,9 @@ const PyObject* unwrap(const PyObject* root, std::string& wrapper, const std::st
       root = v;
     }
   }
+  // A pickle can make a dict hold itself (through the memo): without the check this loop never
+  // ends, and the wrapper path grows until memory runs out.
+  std::vector<const PyObject*> seen{root};
   while (root->kind == PyObject::Kind::kDict) {
     const PyObject* inner = nullptr;
     for (const char* key : kWrapperKeys) {
@@ -85,6 +120,9 @@ const PyObject* unwrap(const PyObject* root, std::string& wrapper, const std::st
       }
     }
     if (!inner) break;
+    if (std::find(seen.begin(), seen.end(), inner) != seen.end())
+      throw ModelError(label + ": the checkpoint's '" + wrapper + "' dict contains itself");
+    seen.push_back(inner);
     root = inner;
   }
   return root;
@@ -152,11 +190,12 @@ Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
   Checkpoint ck;
   ck.format = FileFormat::kPth;
   ck.metadata = pth_metadata(root);
-  const PyObject* dict = unwrap(root, ck.wrapper, preferred_key);
+  const PyObject* dict = unwrap(root, ck.wrapper, preferred_key, label);
   if (dict->kind != PyObject::Kind::kDict)
     throw ModelError(label + ": the checkpoint is not a dict of tensors");
 
   std::map<std::string, std::vector<uint8_t>> storages;
+  uint64_t storage_bytes = 0, tensor_bytes = 0;
   for (const auto& [key, value] : dict->dict) {
     if (key->kind != PyObject::Kind::kStr || value->kind != PyObject::Kind::kTensor) continue;
     const TensorRef& ref = *value->tensor;
@@ -167,8 +206,14 @@ Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
       if (!entry)
         throw ModelError(label + ": tensor '" + key->s + "' refers to missing " + entry_name);
       it = storages.emplace(ref.storage->key, zip.read(*entry)).first;
+      storage_bytes += it->second.size();
     }
     ck.tensors.emplace_back(key->s, gather(ref, it->second, label + ": tensor '" + key->s + "'"));
+    tensor_bytes += ck.tensors.back().second.bytes.size();
+    if (tensor_bytes > 4 * storage_bytes + kMaxRepeatedBytes)
+      throw ModelError(label + ": its tensors view the same storage bytes over and over (" +
+                       std::to_string(tensor_bytes) + " bytes of tensors from " +
+                       std::to_string(storage_bytes) + " of storage)");
   }
   if (ck.tensors.empty()) throw ModelError(label + ": no tensors found in the checkpoint");
   strip_common_prefixes(ck.tensors);

@@ -31,7 +31,13 @@ std::string archive_name(const std::string& dir) {
   const std::time_t now = std::time(nullptr);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", std::localtime(&now));
-  return dir + "_archived_" + buf;
+  // Two fresh starts within a second would otherwise both pick this name, and the second rename
+  // fail on the first's folder.
+  std::string name = dir + "_archived_" + buf;
+  std::error_code ec;
+  for (int n = 2; fs::exists(name, ec); ++n)
+    name = dir + "_archived_" + buf + "_" + std::to_string(n);
+  return name;
 }
 
 RunPaths::RunPaths(const std::string& dir)

@@ -1,5 +1,11 @@
 #include "train/train_log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -47,11 +53,30 @@ TrainLog::Window TrainLog::take() {
 }
 
 void TrainLog::write(const nlohmann::json& record) {
-  // One write of a whole line in append mode: readers see whole records or a torn last one.
-  std::ofstream out(path_, std::ios::app);
-  out << record.dump() << '\n';
-  out.flush();
-  if (!out) throw IoError("cannot append to '" + path_ + "'");
+  // The whole line in one append; a write cut short (a full disk) is undone, so the log never
+  // keeps a torn line. (A kill -9 in the middle of the write can still tear one: readers skip
+  // it, and a resume rewrites the log without it.)
+  const std::string line = record.dump() + "\n";
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError("cannot append to '" + path_ + "': " + std::strerror(errno));
+  struct stat st {};
+  const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      if (before >= 0 && ::ftruncate(fd, before) != 0) {
+        // the torn line stays; readers skip it
+      }
+      ::close(fd);
+      throw IoError("cannot append to '" + path_ + "': " +
+                    (err == ENOSPC ? std::string("no space left on device") : std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) throw IoError("cannot append to '" + path_ + "': " + std::strerror(errno));
 }
 
 }  // namespace pf::train

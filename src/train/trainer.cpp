@@ -106,6 +106,10 @@ class Session {
   void save(int64_t iter);
   void log_progress(int64_t iter, TrainLog& log, Loader& loader);
   ValResult validate(int64_t iter, TrainLog& log);
+  bool validation_due(int64_t iter) const {
+    return c_.val.val_enabled && !data_.val.empty() &&
+           (iter % c_.val.val_freq == 0 || iter == c_.train.total_iter);
+  }
 
   TrainConfig c_;
   TrainData data_;
@@ -515,7 +519,11 @@ TrainResult Session::run() {
       state_path = c_.path.resume_state;
     }
     std::error_code ec;
-    if (state_path.empty() && fs::exists(paths_.root, ec)) {
+    // A fresh run moves an earlier run of the same name aside. `--resume auto` without a state
+    // continues in the folder instead: it reruns a run killed before its first state, whose
+    // models and images this run rewrites byte for byte (moving it aside made one stray copy per
+    // kill).
+    if (state_path.empty() && o_.resume != "auto" && fs::exists(paths_.root, ec)) {
       const std::string archived = archive_name(paths_.root);
       fs::rename(paths_.root, archived, ec);
       if (ec) throw IoError("cannot archive the old run " + paths_.root + ": " + ec.message());
@@ -549,6 +557,20 @@ TrainResult Session::run() {
     write_file_atomic(paths_.resolved_config, std::string_view(c_.resolved_yaml()));
   }
   TrainLog log(main_rank() ? paths_.log : "", start_iter_);
+  // A run that stopped between the state of a validation iteration and that validation's record
+  // (a kill -9 while it ran, or a failure in it) would resume past it and never validate there:
+  // the log says whether it did. (Found by bench/fault_soak.sh kill-train: the final images
+  // were missing after a kill right after the last state.)
+  if (main_rank() && start_iter_ > 0 && validation_due(start_iter_)) {
+    bool logged = false;
+    for (const auto& r : read_train_log(paths_.log))
+      logged |= r.value("event", "") == "val" && r.value("iter", int64_t{-1}) == start_iter_;
+    if (!logged) {
+      spdlog::info("resume: validating iteration {}, which the stopped run did not finish",
+                   start_iter_);
+      result_.validations.push_back(validate(start_iter_, log));
+    }
+  }
 
   const auto& ds = c_.train_sets[0];
   LoaderOptions lo;
@@ -592,9 +614,7 @@ TrainResult Session::run() {
       if (iter % c_.logger.print_freq == 0) log_progress(iter, log, loader);
       const bool last = iter == c_.train.total_iter;
       if (main_rank() && (iter % c_.logger.save_checkpoint_freq == 0 || last)) save(iter);
-      if (main_rank() && c_.val.val_enabled && !data_.val.empty() &&
-          (iter % c_.val.val_freq == 0 || last))
-        result_.validations.push_back(validate(iter, log));
+      if (main_rank() && validation_due(iter)) result_.validations.push_back(validate(iter, log));
       if (o_.after_iteration) o_.after_iteration(iter);
       // Workers stop together: one's Ctrl-C (or SIGTERM) is everyone's, at the same iteration.
       if (any_worker(interrupted()) && !last) {

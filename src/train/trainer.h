@@ -24,7 +24,9 @@ struct TrainData {
 
 struct TrainerOptions {
   std::string experiments_root = "experiments";
-  std::string resume;  // "": fresh (an old run is archived), "auto", or a .state path
+  // "": fresh (an old run is archived); "auto": the newest state, or a fresh start in the same
+  // folder when it has none; or a .state path.
+  std::string resume;
   std::string device = "auto";
   int threads = 0;            // torch threads (0: every core)
   int loader_threads = 0;     // 0: from the config (num_worker_per_gpu), capped at the cores

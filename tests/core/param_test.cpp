@@ -108,6 +108,17 @@ TEST(Param, OutOfRangeNamesPlaceAndRange) {
   EXPECT_NE(e.find("[0, 50]"), std::string::npos) << e;
 }
 
+TEST(Param, IntegersPastInt64AreOutOfRangeNotCast) {
+  // fuzz_degrade_config's radius of 511111111111111111111111 was cast from a double to int64
+  // (undefined behaviour) before the range check saw it.
+  for (const char* big : {"511111111111111111111111", "-1e30", "[3, 1e300]", "1e19"}) {
+    const std::string e = error_of(big, 1);
+    EXPECT_NE(e.find("size = "), std::string::npos) << big << ": " << e;
+    EXPECT_NE(e.find("is out of range odd in [3, 21]"), std::string::npos) << big << ": " << e;
+  }
+  EXPECT_EQ(parse("21", 1).upper_bound(), 21);
+}
+
 TEST(Param, EvenSizeRejected) {
   EXPECT_NE(error_of("8", 1).find("must be odd"), std::string::npos);
 }

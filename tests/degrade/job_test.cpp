@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "core/interrupt.h"
 #include "degrade/manifest.h"
@@ -199,6 +200,28 @@ TEST(Job, EmptyOrMissingInputIsAClearError) {
   fs::create_directories(dir / "empty");
   EXPECT_THROW(run(config_of(kConfig), dir / "empty", dir / "out", 1), InputError);
   EXPECT_THROW(run(config_of(kConfig), dir / "missing", dir / "out", 1), InputError);
+}
+
+// An output folder that cannot be made (a file in the way here; a full disk or no permission
+// elsewhere) is exit code 5 naming the folder, not an internal error.
+TEST(Job, UncreatableOutputIsAnIoError) {
+  test::TempDir dir;
+  make_inputs(dir, 1);
+  std::ofstream(dir / "file") << "in the way";
+  try {
+    run(config_of(kConfig), dir / "in", dir / "file/out", 1);
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir / "file/out"), std::string::npos) << e.what();
+  }
+  try {
+    io::write_file_atomic(dir / "file/x.json", std::string("{}"));
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot create its folder: Not a directory"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -70,6 +70,32 @@ TEST(Pipeline, RepeatRunsBetweenLoAndHiTimes) {
   for (size_t n = 1; n <= 3; ++n) EXPECT_NEAR(count[n] / 3000.0, 1.0 / 3, 0.03) << n;
 }
 
+// Nested repeats multiply: three repeats of 100 around one step were a million operators (and a
+// million-step manifest record) per pair, minutes on a 48x40 image (fuzz_degrade_config). A
+// pipeline may fire at most 1000 operators per pair; the error points at the repeat.
+TEST(Pipeline, AtMostAThousandOperatorsPerPair) {
+  const std::string nested =
+      "- repeat: {times: 100, steps: [{repeat: {times: [1, 100], steps: [{noise: {}}]}}]}\n";
+  try {
+    parse(nested);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.yml:1:3: this repeat can fire up to 10000 operators"),
+              std::string::npos)
+        << e.what();
+  }
+  // Side by side they add up (100 + 100 x 10); a thousand is still fine (100 x 2 + 100 x 8).
+  const std::string five = "{noise: {}}, {noise: {}}, {noise: {}}, {noise: {}}, {noise: {}}, ";
+  EXPECT_THROW(parse("- repeat: {times: 100, steps: [{noise: {}}]}\n"
+                     "- repeat: {times: [1, 100], steps: [" +
+                     five + five + "]}\n"),
+               ConfigError);
+  EXPECT_NO_THROW(
+      parse("- repeat: {times: 100, steps: [{noise: {}}, {blur: {}}]}\n"
+            "- one_of: {steps: [{repeat: {times: 100, steps: [" +
+            five + "{noise: {}}, {noise: {}}, {noise: {}}]}}, {noise: {}}]}\n"));
+}
+
 TEST(Pipeline, ShuffleVisitsEveryOrder) {
   const auto runs = sample_runs(
       parse("- shuffle: {steps: [{blur: {kernel: iso, size: 3}}, {blur: {kernel: box, size: 3}}, "

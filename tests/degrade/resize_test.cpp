@@ -133,6 +133,26 @@ TEST(Resize, EmptyTargetIsATypedError) {
   EXPECT_THROW(resize_lq(tiny, {{"to_target", true}}, 4), Error);
 }
 
+// LQ may outgrow the HQ by one maximal resize, not more: a repeat of `scale: 8` used to grow it
+// 64-fold per step until a 6 GB allocation failed (fuzz_degrade_config).
+TEST(Resize, LqCannotOutgrowTheHqByMoreThanOneMaximalResize) {
+  const cv::Mat hq(12, 16, CV_32FC3, cv::Scalar::all(0.5));
+  const OpInfo* info = find_op("resize");
+  Pair pair;
+  pair.hq = hq.clone(), pair.lq = hq.clone();
+  Rng rng(7);
+  info->make()->apply({{"scale", 8.0}}, pair, rng);
+  EXPECT_EQ(pair.lq.size(), cv::Size(128, 96));
+  try {
+    info->make()->apply({{"scale", 1.5}}, pair, rng);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("would make LQ 192x144, more than 8 times the HQ (16x12)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace pf::degrade
 

@@ -5,7 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/error.h"
 #include "core/rng.h"
+#include "io/image_size.h"
 
 namespace pf::io {
 namespace {
@@ -91,6 +93,68 @@ TEST(Image, DecodeEqualsScaleThenReorder) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace pf::io
+
+namespace pf::io {
+namespace {
+
+std::vector<uint8_t> encoded(const std::string& ext, int cols, int rows) {
+  cv::Mat img(rows, cols, CV_8UC3);
+  cv::randu(img, 0, 256);
+  std::vector<uint8_t> out;
+  cv::imencode(ext, img, out);
+  return out;
+}
+
+std::string decode_error(const std::vector<uint8_t>& bytes) {
+  try {
+    decode_image(bytes, "forged");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A header is checked against the bytes before anything is allocated: OpenCV allocates the
+// declared size first, and libjpeg fills a cut-off JPEG with grey, so a few hundred forged bytes
+// used to decode "successfully" into gigabytes (a fuzzer finding:
+// tests/fuzz/regressions/image/jpeg_253_bytes_declaring_gigapixels.jpg).
+TEST(Image, AHeaderDeclaringMoreThanItsBytesHoldIsRefused) {
+  std::vector<uint8_t> jpeg = encoded(".jpg", 16, 16);
+  ASSERT_EQ(header_size(jpeg)->width, 16);
+  for (size_t i = 2; i + 9 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xff && jpeg[i + 1] == 0xc0) {  // SOF0: height, width at +5, +7
+      jpeg[i + 5] = jpeg[i + 7] = 0x10;            // 4096 x 4096 in ~900 bytes
+      jpeg[i + 6] = jpeg[i + 8] = 0x00;
+      break;
+    }
+  EXPECT_EQ(header_size(jpeg)->width, 4096);
+  EXPECT_NE(decode_error(jpeg).find("truncated or corrupt: its header says 4096x4096"),
+            std::string::npos)
+      << decode_error(jpeg);
+
+  std::vector<uint8_t> png = encoded(".png", 16, 16);
+  png[18] = png[22] = 0x10;  // IHDR: 4096 x 4096 (under the pixel limit) in ~800 bytes
+  png[19] = png[23] = 0x00;
+  EXPECT_NE(decode_error(png).find("truncated or corrupt"), std::string::npos) << decode_error(png);
+  // The whole, unforged files decode.
+  EXPECT_EQ(decode_image(encoded(".jpg", 64, 48), "ok.jpg").rgb.cols, 64);
+  EXPECT_EQ(decode_image(encoded(".png", 64, 48), "ok.png").rgb.cols, 64);
+}
+
+TEST(Image, PixelLimitIsPillowsUnlessTheEnvironmentSetsOne) {
+  EXPECT_EQ(max_image_pixels(), 178956970u);
+  ::setenv("PAIRFORGE_MAX_IMAGE_PIXELS", "100", 1);
+  EXPECT_NE(decode_error(encoded(".png", 16, 12)).find("over the limit of 100 pixels"),
+            std::string::npos);
+  // Formats whose header is not read are checked once decoded.
+  EXPECT_NE(decode_error(encoded(".bmp", 16, 12)).find("over the limit of 100 pixels"),
+            std::string::npos);
+  ::unsetenv("PAIRFORGE_MAX_IMAGE_PIXELS");
+  EXPECT_EQ(decode_image(encoded(".png", 16, 12), "ok.png").rgb.rows, 12);
 }
 
 }  // namespace

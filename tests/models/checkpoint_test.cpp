@@ -15,6 +15,7 @@
 #include "models/zip.h"
 
 using namespace pf::models;
+using namespace std::string_literals;
 using pf::ModelError;
 
 namespace {
@@ -331,6 +332,95 @@ TEST(Hostile, PthTensorOutsideItsStorage) {
   z.add("archive/data.pkl", pickle);
   z.add("archive/data/0", std::vector<uint8_t>(8, 0));
   expect_model_error([&] { read_pth(z.finish(), "small.pth"); }, "storage");
+}
+
+namespace {
+
+// LONG1 with 8 bytes: any int64.
+std::string pickled_int(int64_t v) {
+  std::string s = "\x8a\x08";
+  for (int i = 0; i < 8; ++i) s += static_cast<char>(static_cast<uint64_t>(v) >> (8 * i));
+  return s;
+}
+std::string pickled_tuple(const std::vector<int64_t>& v) {
+  std::string s = "(";
+  for (int64_t x : v) s += pickled_int(x);
+  return s + "t";
+}
+
+// {"params": {"w": _rebuild_tensor_v2(FloatStorage "0" of `numel`, offset, size, stride)}}
+// holding `storage_bytes` bytes in archive/data/0: a view as torch.save writes it.
+std::vector<uint8_t> pth_with_view(int64_t numel, int64_t offset, const std::vector<int64_t>& size,
+                                   const std::vector<int64_t>& stride, size_t storage_bytes) {
+  // (""s keeps the NULs; literals are split where a hex escape would swallow the next digit.)
+  const std::string p = "\x80\x02}(X\x06\x00\x00\x00params}(X\x01\x00\x00\x00w"s +
+                        "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
+                        "ctorch\nFloatStorage\nX\x01\x00\x00\x00"
+                        "0X\x03\x00\x00\x00"
+                        "cpu"s +
+                        pickled_int(numel) + "tQ" + pickled_int(offset) + pickled_tuple(size) +
+                        pickled_tuple(stride) +
+                        "\x89"
+                        "ccollections\nOrderedDict\n)RtRuu.";
+  ZipWriter z;
+  z.add("archive/data.pkl", bytes_of(p));
+  std::vector<uint8_t> storage(storage_bytes, 0);  // floats 0, 1, 2, ...
+  for (size_t i = 0; i + 4 <= storage_bytes; i += 4) {
+    const float v = static_cast<float>(i / 4);
+    std::memcpy(&storage[i], &v, 4);
+  }
+  z.add("archive/data/0", storage);
+  return z.finish();
+}
+
+std::vector<float> values_of(const RawTensor& t) {
+  std::vector<float> v(t.bytes.size() / 4);
+  std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+  return v;
+}
+
+}  // namespace
+
+TEST(PthReader, StridedViewsCopyTheRightElements) {
+  const auto value = [](int64_t numel, int64_t offset, std::vector<int64_t> size,
+                        std::vector<int64_t> stride) {
+    return values_of(
+        read_pth(pth_with_view(numel, offset, size, stride, static_cast<size_t>(numel) * 4), "v")
+            .tensors.at(0)
+            .second);
+  };
+  EXPECT_EQ(value(6, 0, {2, 3}, {3, 1}), (std::vector<float>{0, 1, 2, 3, 4, 5}));  // contiguous
+  EXPECT_EQ(value(6, 0, {3, 2}, {1, 3}), (std::vector<float>{0, 3, 1, 4, 2, 5}));  // transpose
+  EXPECT_EQ(value(12, 1, {2, 2, 2}, {6, 3, 1}),  // contiguous rows, strided between them
+            (std::vector<float>{1, 2, 4, 5, 7, 8, 10, 11}));
+  EXPECT_EQ(value(8, 2, {3}, {2}), (std::vector<float>{2, 4, 6}));  // every other one
+  EXPECT_EQ(value(4, 3, {}, {}), (std::vector<float>{3}));          // a scalar
+  EXPECT_EQ(value(5, 1, {2, 1, 2}, {2, 7, 1}), (std::vector<float>{1, 2, 3, 4}));  // odd size-1 dim
+}
+
+TEST(Hostile, ViewsAreBoundedBeforeAnythingIsAllocated) {
+  // The helper's well-formed view: a 2x2 transpose of 4 floats.
+  const auto ok = read_pth(pth_with_view(4, 0, {2, 2}, {1, 2}, 16), "ok.pth");
+  ASSERT_EQ(ok.tensors.size(), 1u);
+  EXPECT_EQ(values_of(ok.tensors[0].second), (std::vector<float>{0, 2, 1, 3}));
+  // Strides whose products overflow int64 (undefined behaviour in the bounds check before).
+  expect_model_error([&] { read_pth(pth_with_view(4, 0, {4}, {int64_t{1} << 62}, 16), "p"); },
+                     "does not fit");
+  expect_model_error([&] { read_pth(pth_with_view(4, INT64_MAX, {2}, {1}, 16), "p"); },
+                     "does not fit");
+  // One float repeated 2^40 times: 4 TiB asked of the allocator before (std::bad_alloc, an
+  // "internal error"); a small repeat (a broadcast buffer) still reads.
+  expect_model_error([&] { read_pth(pth_with_view(1, 0, {int64_t{1} << 40}, {0}, 4), "p"); },
+                     "repeats it");
+  EXPECT_EQ(read_pth(pth_with_view(1, 0, {3, 5}, {0, 0}, 4), "p").tensors[0].second.bytes.size(),
+            60u);
+}
+
+TEST(Hostile, AWrapperDictThatContainsItselfIsRefused) {
+  // d = {}; d["params_ema"] = d  (through the memo): unwrapping it used to loop forever.
+  const std::string p = "\x80\x02}q\x00X\x0a\x00\x00\x00params_emah\x00s."s;
+  expect_model_error([&] { read_pth(zip_with_pickle(bytes_of(p)), "loop.pth"); },
+                     "'params_ema' dict contains itself");
 }
 
 TEST(Detect, UnknownKeysAreReported) {

@@ -161,6 +161,42 @@ TEST_P(Resume, CrashAndInterruptGiveTheUninterruptedWeights) {
 
 INSTANTIATE_TEST_SUITE_P(Train, Resume, ::testing::Values("compact", "span_s"));
 
+// A run killed before its first state leaves a folder without one: --resume auto starts over in
+// it (to the straight run's weights) rather than moving it aside once per kill; fresh runs move
+// an old one aside under a new name each, however quickly they follow one another.
+TEST(Resume, AutoWithoutAStateStartsOverInTheSameFolder) {
+  pf::test::TrainTempDir straight_dir, dir;
+  const auto config = pf::test::parse_config(
+      pf::test::small_config("  type: compact\n  num_feat: 8\n  num_conv: 2\n", 4));
+  const auto straight = run_training(config, synthetic(12, 2), options(straight_dir));
+  auto o = options(dir);
+  o.after_iteration = [](int64_t it) {
+    if (it == 2) throw pf::Error("simulated kill before the first state");
+  };
+  EXPECT_THROW(run_training(config, synthetic(12, 2), o), pf::Error);
+  // The failure path saved iteration 2; a kill -9 would not have: remove it.
+  fs::remove_all(dir / "experiments/t/training_states");
+  fs::remove_all(dir / "experiments/t/models");
+  o.after_iteration = nullptr;
+  o.resume = "auto";
+  const auto resumed = run_training(config, synthetic(12, 2), o);
+  EXPECT_EQ(resumed.first_iteration, 1);
+  EXPECT_TRUE(
+      torch::equal(flat_weights(straight.model_files[0]), flat_weights(resumed.model_files[0])));
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(dir / "experiments"))
+    runs.push_back(e.path().filename().string());
+  EXPECT_EQ(runs, std::vector<std::string>{"t"});
+
+  o.resume.clear();
+  run_training(config, synthetic(12, 2), o);
+  run_training(config, synthetic(12, 2), o);
+  runs.clear();
+  for (const auto& e : fs::directory_iterator(dir / "experiments"))
+    runs.push_back(e.path().filename().string());
+  EXPECT_EQ(runs.size(), 3u);  // t and two archived copies, within the same second or not
+}
+
 TEST(Checkpoints, LoadAsCommunityFilesWithSpandrelKeys) {
   for (const std::string format : {"safetensors", "pth"}) {
     pf::test::TrainTempDir dir;
@@ -245,4 +281,49 @@ TEST(Validation, MetricsNextToBicubicAndImagesWritten) {
       EXPECT_TRUE(rec["bicubic"].contains("psnr"));
     }
   EXPECT_EQ(vals, 2);
+}
+
+// A run stopped after the state of a validation iteration but before that validation's record (a
+// kill -9 mid-validation; here a failing image write) validates it when resumed, instead of
+// finishing without it (bench/fault_soak.sh kill-train lost the final images this way).
+TEST(Validation, AValidationCutShortIsDoneOnResume) {
+  pf::test::TrainTempDir dir;
+  std::string y = pf::test::small_config("  type: superultracompact\n", 10) +
+                  "val:\n  val_enabled: true\n  save_img: true\n  val_freq: 5\n";
+  y.insert(y.find("network_g:"),
+           "  val:\n    name: v\n    type: pairedimagedataset\n"
+           "    dataroot_gt: [g]\n    dataroot_lq: [l]\n");
+  auto data = synthetic(12, 2);
+  const pf::test::SyntheticSource src(20, 2);
+  const auto s = src.sample({100, 0, 0});
+  data.val.push_back({"img0", s.lq, s.gt, "lq.png", "gt.png"});
+  std::vector<std::string> written;
+  bool fail_at_10 = true;
+  data.write_image = [&](const std::string& path, const torch::Tensor&) {
+    if (fail_at_10 && path.find("_10.png") != std::string::npos)
+      throw pf::IoError("simulated failure while writing " + path);
+    written.push_back(fs::path(path).filename().string());
+  };
+  const auto config = pf::test::parse_config(y);
+  auto o = options(dir);
+  EXPECT_THROW(run_training(config, data, o), pf::IoError);
+  ASSERT_TRUE(fs::exists(dir / "experiments/t/training_states/10.state"));
+  EXPECT_EQ(written, std::vector<std::string>{"img0_5.png"});
+
+  fail_at_10 = false;
+  o.resume = "auto";
+  const auto r = run_training(config, data, o);
+  EXPECT_EQ(r.first_iteration, 11);  // nothing left to train
+  ASSERT_EQ(r.validations.size(), 1u);
+  EXPECT_EQ(r.validations[0].iteration, 10);
+  EXPECT_EQ(written, (std::vector<std::string>{"img0_5.png", "img0_10.png"}));
+  std::vector<int64_t> val_iters;
+  for (const auto& rec : read_train_log((fs::path(r.run_dir) / "train_log.jsonl").string()))
+    if (rec["event"] == "val") val_iters.push_back(rec["iter"].get<int64_t>());
+  EXPECT_EQ(val_iters, (std::vector<int64_t>{5, 10}));
+
+  // Resuming the finished run does not validate again.
+  const auto again = run_training(config, data, o);
+  EXPECT_TRUE(again.validations.empty());
+  EXPECT_EQ(written.size(), 2u);
 }

@@ -12,6 +12,9 @@ namespace pf::degrade {
 
 namespace {
 
+// The largest factor of one resize, and the most LQ may outgrow the HQ on a side.
+constexpr int kMaxScale = 8;
+
 struct ResizeParams {
   std::string algorithm;
   double b, c;
@@ -89,11 +92,11 @@ class Resize final : public TypedOp<ResizeParams, Resize> {
         choice<P>("magick_filter", &P::magick_filter, "lanczos", magick_filter_names(),
                   "ImageMagick filter for algorithm=magick (16-bit round trip, clipped to [0,1])")
             .when("algorithm=magick"),
-        real<P>("scale", &P::scale, 0.5, 0.05, 8,
+        real<P>("scale", &P::scale, 0.5, 0.05, kMaxScale,
                 "factor on the current LQ size, e.g. [0.15, 1.5] as Real-ESRGAN; output is "
                 "max(1, round(size * scale))")
             .when("to_target=false"),
-        real<P>("scale_y", &P::scale_y, 0, 0, 8,
+        real<P>("scale_y", &P::scale_y, 0, 0, kMaxScale,
                 "vertical factor for anamorphic resizes; 0 = same as scale")
             .when("to_target=false"),
         choice<P>("relative_to", &P::relative_to, "current", {"current", "target"},
@@ -116,6 +119,15 @@ class Resize final : public TypedOp<ResizeParams, Resize> {
     if (size.width < 1 || size.height < 1)
       throw Error("resize: target size " + std::to_string(size.width) + "x" +
                   std::to_string(size.height) + " is empty (HQ smaller than the scale?)");
+    // One resize may make LQ up to kMaxScale times the HQ on a side, never more: a chain that
+    // enlarges again and again (a repeat of scale > 1) would otherwise grow LQ 64-fold per step
+    // until the allocation fails (6 GB at the third step from a 48x40 image, in fuzzing).
+    if (size.width > kMaxScale * pair.hq.cols || size.height > kMaxScale * pair.hq.rows)
+      throw ConfigError("resize: the chain would make LQ " + std::to_string(size.width) + "x" +
+                        std::to_string(size.height) + ", more than " + std::to_string(kMaxScale) +
+                        " times the HQ (" + std::to_string(pair.hq.cols) + "x" +
+                        std::to_string(pair.hq.rows) +
+                        ") on a side; does a repeat enlarge LQ again and again?");
     if (!p.linear_light) {
       pair.lq = resize_with(p, pair.lq, size);
       return;
