@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli_util.h"
+#include "models/fixtures.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -15,6 +16,8 @@ namespace pf {
 namespace {
 
 using Result = test::CliResult;
+
+const char* const kBasicOp = "models/2x_AnimeJaNai_Standard_V1_Compact.safetensors";
 
 // Skips the test when this build has no LibTorch (no `lbo` command).
 bool has_lbo() {
@@ -26,8 +29,8 @@ std::string write_config(const test::TempDir& dir, const std::string& extra = ""
   for (int i = 0; i < 3; ++i)
     test::write_png(dir / ("clip/f" + std::to_string(i) + ".png"),
                     test::textured_image(96, 64, static_cast<uint64_t>(10 + i)));
-  const std::string basic_op =
-      std::string(PAIRFORGE_SOURCE_DIR) + "/experiments/tiny_demo/models/net_g_ema_400.safetensors";
+  // Any x2 model pairforge loads serves as the basic-op model here: the numbers do not matter.
+  const std::string basic_op = test::fixture(kBasicOp);
   std::ofstream(dir / "fit.yml") << "name: clip\ninput: clip\nbasic_op: " << basic_op << R"(
 output: ops/clip_lbo
 manual_seed: 2
@@ -43,6 +46,7 @@ train: {total_iter: 6, gt_size: 32, batch_size: 2, num_worker: 1, print_freq: 3,
 
 TEST(LboCli, FitWritesTheSheetAndOperatorThatDegradeThenUses) {
   if (!has_lbo()) GTEST_SKIP() << "built without LibTorch";
+  PF_REQUIRE_FIXTURE(kBasicOp);
   test::TempDir dir;
   fs::create_directories(dir / "ops");
   const Result r = test::run_pairforge(

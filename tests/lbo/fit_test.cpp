@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "core/interrupt.h"
+#include "degrade/learned/learned_ops.h"
 #include "degrade/registry.h"
 #include "io/image.h"
 #include "lbo/lbo_test_util.h"
@@ -23,6 +24,9 @@ namespace fs = std::filesystem;
 
 namespace pf::lbo {
 namespace {
+
+// The `lbo` operator's network, as pairforge-torch installs it at start-up.
+const bool kNetworkInstalled = (degrade::install_learned_ops(), true);
 
 const std::string kSamples = std::string(PAIRFORGE_SOURCE_DIR) + "/datasets/samples/";
 
