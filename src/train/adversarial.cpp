@@ -115,18 +115,8 @@ void Adversary::step(int64_t iteration, std::map<std::string, double>& logged) {
     optim_->zero_grad();
     return;
   }
-  if (c_.train.grad_clip) {
-    // torch.nn.utils.clip_grad_norm_, as for the generator.
-    torch::NoGradGuard no_grad;
-    double sq = 0;
-    for (const auto& p : params)
-      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
-    const double norm = std::sqrt(sq), coef = c_.train.grad_clip_max_norm / (norm + 1e-6);
-    if (coef < 1)
-      for (const auto& p : params)
-        if (p.grad().defined()) p.grad().mul_(coef);
-    logged["grad_norm_d"] = norm;
-  }
+  if (c_.train.grad_clip)
+    logged["grad_norm_d"] = clip_grad_norm(params, c_.train.grad_clip_max_norm);
   optim_->set_lr(
       learning_rate(c_.train.scheduler, c_.train.optim_d->lr, iteration, c_.train.warmup_iter));
   optim_->step();

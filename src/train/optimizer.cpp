@@ -190,4 +190,16 @@ void AdamOptimizer::load_state(const std::vector<std::pair<std::string, torch::T
   }
 }
 
+double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  torch::NoGradGuard no_grad;
+  double sq = 0;
+  for (const auto& p : params)
+    if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+  const double norm = std::sqrt(sq), coef = max_norm / (norm + 1e-6);
+  if (coef < 1)
+    for (const auto& p : params)
+      if (p.grad().defined()) p.grad().mul_(coef);
+  return norm;
+}
+
 }  // namespace pf::train

@@ -29,6 +29,10 @@ OptimizerOptions read_optimizer(const YAML::Node& node, const std::string& file,
                                 const std::string& what = "train.optim_g");
 std::string optimizer_reference_markdown();
 
+// torch.nn.utils.clip_grad_norm_: scales the gradients by max_norm / (norm + 1e-6) when their
+// total L2 norm is above max_norm. Returns the norm before clipping.
+double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
+
 class AdamOptimizer {
  public:
   // `params`: name -> parameter (only those that train).

@@ -326,18 +326,8 @@ bool Session::step(Loader& loader, int64_t iter, std::map<std::string, double>& 
     optim_->zero_grad();
     return false;
   }
-  if (c_.train.grad_clip) {
-    // torch.nn.utils.clip_grad_norm_: total L2 norm, scaled by max / (norm + 1e-6) when above.
-    torch::NoGradGuard no_grad;
-    double sq = 0;
-    for (const auto& p : params)
-      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
-    const double norm = std::sqrt(sq), coef = c_.train.grad_clip_max_norm / (norm + 1e-6);
-    if (coef < 1)
-      for (const auto& p : params)
-        if (p.grad().defined()) p.grad().mul_(coef);
-    step_losses["grad_norm"] = norm;
-  }
+  if (c_.train.grad_clip)
+    step_losses["grad_norm"] = clip_grad_norm(params, c_.train.grad_clip_max_norm);
   optim_->set_lr(
       learning_rate(c_.train.scheduler, c_.train.optim_g.lr, iter, c_.train.warmup_iter));
   optim_->step();

@@ -23,6 +23,9 @@
 #include "vgg_util.h"
 
 using namespace pf::train;
+using pf::test::flat_weights;
+using pf::test::options;
+using pf::test::synthetic;
 namespace fs = std::filesystem;
 
 namespace {
@@ -362,29 +365,6 @@ TEST(LdlLoss, WeighsOnlyWhereTheOutputIsWorseThanTheEma) {
 }
 
 namespace {
-
-TrainData synthetic(int64_t lq, int64_t scale) {
-  TrainData d;
-  d.train = std::make_shared<pf::test::SyntheticSource>(lq, scale);
-  d.describe = "synthetic";
-  return d;
-}
-
-TrainerOptions options(const pf::test::TrainTempDir& dir) {
-  TrainerOptions o;
-  o.experiments_root = dir / "experiments";
-  o.device = "cpu";
-  o.threads = 2;
-  o.loader_threads = 2;
-  return o;
-}
-
-torch::Tensor flat_weights(const std::string& model_file) {
-  const auto ck = pf::models::read_checkpoint(model_file);
-  std::vector<torch::Tensor> parts;
-  for (const auto& [name, t] : ck.tensors) parts.push_back(pf::models::to_torch(t).flatten());
-  return torch::cat(parts);
-}
 
 // Compact or SPAN-S with the losses of traiNNer-redux's GAN templates (perceptual, GAN, LDL,
 // MS-SSIM), small.

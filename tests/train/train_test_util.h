@@ -11,9 +11,12 @@
 
 #include "core/rng.h"
 #include "core/yaml_util.h"
+#include "models/checkpoint.h"
+#include "models/model.h"
 #include "temp_dir.h"
 #include "train/config.h"
 #include "train/data.h"
+#include "train/trainer.h"
 
 namespace pf::test {
 
@@ -65,6 +68,32 @@ inline std::string small_config(const std::string& network, int64_t total_iter,
          "  losses:\n    - {type: l1loss, loss_weight: 1.0}\n" +
          extra_train +
          "logger:\n  print_freq: 5\n  save_checkpoint_freq: 1000\n  use_tb_logger: false\n";
+}
+
+// A trainer's data: synthetic pairs of lq x lq (times scale).
+inline train::TrainData synthetic(int64_t lq, int64_t scale) {
+  train::TrainData d;
+  d.train = std::make_shared<SyntheticSource>(lq, scale);
+  d.describe = "synthetic";
+  return d;
+}
+
+// CPU, 2 network and 2 loader threads, runs under dir/experiments.
+inline train::TrainerOptions options(const TrainTempDir& dir) {
+  train::TrainerOptions o;
+  o.experiments_root = dir / "experiments";
+  o.device = "cpu";
+  o.threads = 2;
+  o.loader_threads = 2;
+  return o;
+}
+
+// Every tensor of a model file, flattened and concatenated in the file's order.
+inline torch::Tensor flat_weights(const std::string& model_file) {
+  const auto ck = models::read_checkpoint(model_file);
+  std::vector<torch::Tensor> parts;
+  for (const auto& [name, t] : ck.tensors) parts.push_back(models::to_torch(t).flatten());
+  return torch::cat(parts);
 }
 
 }  // namespace pf::test

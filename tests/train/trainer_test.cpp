@@ -18,38 +18,18 @@
 #include "train_test_util.h"
 
 using namespace pf::train;
+using pf::test::flat_weights;
+using pf::test::options;
+using pf::test::synthetic;
 namespace fs = std::filesystem;
 
 namespace {
-
-TrainData synthetic(int64_t lq, int64_t scale) {
-  TrainData d;
-  d.train = std::make_shared<pf::test::SyntheticSource>(lq, scale);
-  d.describe = "synthetic";
-  return d;
-}
-
-TrainerOptions options(const pf::test::TrainTempDir& dir) {
-  TrainerOptions o;
-  o.experiments_root = dir / "experiments";
-  o.device = "cpu";
-  o.threads = 2;
-  o.loader_threads = 2;
-  return o;
-}
 
 std::vector<double> logged_totals(const std::string& run_dir) {
   std::vector<double> out;
   for (const auto& r : read_train_log((fs::path(run_dir) / "train_log.jsonl").string()))
     if (r["event"] == "train") out.push_back(r["losses"]["total"].get<double>());
   return out;
-}
-
-torch::Tensor flat_weights(const std::string& model_file) {
-  const auto ck = pf::models::read_checkpoint(model_file);
-  std::vector<torch::Tensor> parts;
-  for (const auto& [name, t] : ck.tensors) parts.push_back(pf::models::to_torch(t).flatten());
-  return torch::cat(parts);
 }
 
 }  // namespace
