@@ -6,27 +6,14 @@
 #include "train_test_util.h"
 
 using namespace pf::train;
+using pf::test::error_of;
+using pf::test::has;
 using pf::test::parse_config;
 using pf::test::small_config;
 
 namespace {
 
 const char* kCompact = "  type: compact\n";
-
-std::string error_of(const std::string& yaml) {
-  try {
-    parse_config(yaml);
-  } catch (const pf::ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const Warnings& w, const std::string& text) {
-  for (const auto& s : w)
-    if (s.find(text) != std::string::npos) return true;
-  return false;
-}
 
 }  // namespace
 

@@ -23,7 +23,9 @@
 #include "vgg_util.h"
 
 using namespace pf::train;
+using pf::test::error_of;
 using pf::test::flat_weights;
+using pf::test::has;
 using pf::test::options;
 using pf::test::synthetic;
 namespace fs = std::filesystem;
@@ -123,21 +125,6 @@ std::string gan_config(const std::string& network, int64_t iters, const std::str
   y.insert(y.find("train:\n  total_iter"), "network_d:\n  type: " + d + "\n  num_feat: 8\n");
   y.replace(y.find("lq_size: 12"), 11, "lq_size: 16");
   return y;
-}
-
-std::string error_of(const std::string& yaml) {
-  try {
-    pf::test::parse_config(yaml);
-  } catch (const pf::ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const Warnings& w, const std::string& text) {
-  for (const auto& s : w)
-    if (s.find(text) != std::string::npos) return true;
-  return false;
 }
 
 const char* kCompactSmall = "  type: compact\n  num_feat: 16\n  num_conv: 4\n";

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/error.h"
 #include "core/rng.h"
 #include "core/yaml_util.h"
 #include "models/checkpoint.h"
@@ -94,6 +95,23 @@ inline torch::Tensor flat_weights(const std::string& model_file) {
   std::vector<torch::Tensor> parts;
   for (const auto& [name, t] : ck.tensors) parts.push_back(models::to_torch(t).flatten());
   return torch::cat(parts);
+}
+
+// The ConfigError message of parsing `yaml`, or "" when it parses.
+inline std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// True when one of the warnings contains `text`.
+inline bool has(const train::Warnings& w, const std::string& text) {
+  for (const auto& s : w)
+    if (s.find(text) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace pf::test
