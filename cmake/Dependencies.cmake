@@ -39,6 +39,12 @@ add_library(pf_libdeflate INTERFACE)
 target_link_libraries(pf_libdeflate INTERFACE PkgConfig::LIBDEFLATE)
 add_library(pf::libdeflate ALIAS pf_libdeflate)
 
+# Google Highway: portable SIMD with run-time dispatch (src/degrade/simd).
+pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy)
+add_library(pf_hwy INTERFACE)
+target_link_libraries(pf_hwy INTERFACE PkgConfig::HWY)
+add_library(pf::hwy ALIAS pf_hwy)
+
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 add_library(pf_turbojpeg INTERFACE)
 target_link_libraries(pf_turbojpeg INTERFACE PkgConfig::TURBOJPEG)

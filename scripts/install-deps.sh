@@ -14,6 +14,7 @@ packages=(
   libmagick++-6.q16-dev imagemagick fonts-dejavu fontconfig
   libfontconfig-dev  # text operator: font families and files through fontconfig
   libdeflate-dev libpng-dev  # PNG writing (libdeflate) and reading (src/io/native_decode.cpp)
+  libhwy-dev  # Google Highway: the vectorised filters of src/degrade/simd, dispatched at run time
   fonts-wqy-microhei  # a CJK font, so the text operator's cjk charset is tested
   # models / train / infer
   libtorch-dev libopenblas0 libonnx-dev libprotobuf-dev

@@ -29,9 +29,15 @@ struct SeparableTerms {
 };
 SeparableTerms separable_terms(const cv::Mat& kernel, double tolerance);
 
+// The approximation blur_image may make: the L1 norm of (kernel - what is applied), so on an image
+// in [0, 1] no output moves by more than this (plus float rounding): 0.4/255, under the 0.5/255
+// that an 8-bit output can show. The blurred frame goes through noise, resizes and codecs after
+// this; Real-ESRGAN's kernels need 1-4 separable terms within it instead of up to 15 at 1e-5.
+constexpr double kBlurApproximationL1 = 0.4 / 255;
+
 // cv::filter2D with BORDER_REFLECT_101, faster: the kernel's near-zero rim is trimmed, then the
-// cheaper of filter2D and the separable terms runs. Within 1e-5 of filter2D with the whole
-// kernel for images in [0, 1] (plus float rounding).
+// cheaper of filter2D and the separable terms runs, within kBlurApproximationL1 of filter2D with
+// the whole kernel.
 // The separable path runs in stripes of `stripe_rows` rows (0: about 1 Mpixel each).
 void blur_image(const cv::Mat& src, cv::Mat& dst, const cv::Mat& kernel, int stripe_rows = 0);
 

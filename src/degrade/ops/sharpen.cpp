@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "degrade/op.h"
+#include "degrade/simd/sym_filter.h"
 
 namespace pf::degrade {
 
@@ -70,82 +71,74 @@ cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, dou
 
 namespace {
 
-// Default stripes: an image up to 1080p is one stripe (no margin rows blurred twice); larger ones
-// go in stripes of about 1 Mpixel, so a 4K frame's scratch buffers stay around 15 MB each.
-constexpr int kUsmWholeImagePixels = 1920 * 1088;
-constexpr int kUsmStripePixels = 1 << 20;
+// A ring of the last `size` rows made, row y in slot y % size.
+class RowRing {
+ public:
+  RowRing(int size, size_t floats) : size_(size), floats_(floats), buf_(size * floats) {}
+  float* operator[](int y) { return buf_.data() + static_cast<size_t>(y % size_) * floats_; }
 
-struct UsmStripe {
-  int y0, y1;  // output rows [y0, y1)
-  int m0, m1;  // rows of blur and mask needed: one half kernel around the output rows
+ private:
+  int size_;
+  size_t floats_;
+  std::vector<float> buf_;
 };
 
-// Output rows [s.y0, s.y1) of the unsharp mask of `img` into `out` (s.y1 - s.y0 rows).
-// GaussianBlur on a row range of `img` reads the rows beyond it from the parent image, so the
-// blur equals the whole-image blur; the mask is blurred over its margin rows, which are exactly
-// the rows the output rows need.
-void usm_stripe(const cv::Mat& img, const UsmStripe& s, int ksize, float amount, float threshold,
-                cv::Mat& blur, cv::Mat& mask, cv::Mat& soft, cv::Mat& out) {
-  const cv::Mat src = img.rowRange(s.m0, s.m1);
-  cv::GaussianBlur(src, blur, cv::Size(ksize, ksize), 0);
-  // One pass: residual magnitude test -> mask; the residual itself is recomputed below instead of
-  // being stored (one subtraction is cheaper than a full-stripe buffer).
-  mask.create(src.size(), src.type());
-  const int width = src.cols * src.channels();
-  for (int y = 0; y < src.rows; ++y) {
-    const float* in = src.ptr<float>(y);
-    const float* bl = blur.ptr<float>(y);
-    float* m = mask.ptr<float>(y);
-    for (int x = 0; x < width; ++x) m[x] = std::fabs(in[x] - bl[x]) * 255.f > threshold ? 1.f : 0.f;
-  }
-  cv::GaussianBlur(mask, soft, cv::Size(ksize, ksize), 0);
-  out.create(s.y1 - s.y0, img.cols, img.type());
-  for (int y = s.y0; y < s.y1; ++y) {
-    const float* in = img.ptr<float>(y);
-    const float* bl = blur.ptr<float>(y - s.m0);
-    const float* sm = soft.ptr<float>(y - s.m0);
-    float* o = out.ptr<float>(y - s.y0);
-    for (int x = 0; x < width; ++x) {
-      const float sharp = std::clamp(in[x] + amount * (in[x] - bl[x]), 0.f, 1.f);
-      o[x] = sm[x] * sharp + (1.f - sm[x]) * in[x];
+}  // namespace
+
+void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double threshold_d) {
+  if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
+  const int ksize = radius % 2 == 0 ? radius + 1 : radius;
+  const int half = ksize / 2, ring = 2 * half + kRowBatch + 1;
+  const HalfKernel gauss = gaussian_half_kernel(ksize);
+  const float amount = static_cast<float>(amount_d), threshold = static_cast<float>(threshold_d);
+  const int rows = img.rows, width = img.cols, channels = img.channels(), n = width * channels;
+  // Rows stream through in batches: a batch makes the blur and the threshold mask of rows
+  // [t, t + batch), then finishes rows [t - half, t + batch - half), whose soft masks need the
+  // mask rows up to the batch's last, and writes them back in place. Later blurs read source rows
+  // below those, so the original is not needed, except when mirrored rows could reach back (an
+  // image shorter than two kernels) or when the image is a view into a larger one (its own
+  // edges are mirrored, not the parent's).
+  const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
+  RowRing blur(ring, n), mask(ring, n);
+  std::vector<PaddedRow> padded(kRowBatch, PaddedRow(width, channels, half));
+  std::vector<std::vector<float>> soft(kRowBatch, std::vector<float>(n));
+  std::vector<const float*> taps(kRowBatch + 2 * half);
+  std::vector<float*> outs(kRowBatch);
+  for (int t = 0; t < rows + half; t += kRowBatch) {
+    const int made = std::clamp(rows - t, 0, kRowBatch);
+    for (int j = 0; j < made + 2 * half; ++j)
+      taps[j] = source.ptr<float>(mirror_row(t - half + j, rows));
+    for (int r = 0; r < made; ++r) outs[r] = padded[r].data();
+    sym_filter_columns(taps.data(), made, gauss, n, outs.data());
+    for (int r = 0; r < made; ++r) {
+      float* bl = blur[t + r];
+      padded[r].filter(gauss, bl);
+      const float* in = source.ptr<float>(t + r);
+      float* m = padded[r].data();
+      for (int x = 0; x < n; ++x) m[x] = std::fabs(in[x] - bl[x]) * 255.f > threshold ? 1.f : 0.f;
+      padded[r].filter(gauss, mask[t + r]);
+    }
+    const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
+    if (y1 <= y0) continue;
+    for (int j = 0; j < y1 - y0 + 2 * half; ++j) taps[j] = mask[mirror_row(y0 - half + j, rows)];
+    for (int r = 0; r < y1 - y0; ++r) outs[r] = soft[r].data();
+    sym_filter_columns(taps.data(), y1 - y0, gauss, n, outs.data());
+    for (int y = y0; y < y1; ++y) {
+      const float* in = source.ptr<float>(y);
+      const float* bl = blur[y];
+      const float* sm = soft[y - y0].data();
+      float* out = img.ptr<float>(y);
+      for (int x = 0; x < n; ++x) {
+        const float sharp = std::clamp(in[x] + amount * (in[x] - bl[x]), 0.f, 1.f);
+        out[x] = sm[x] * sharp + (1.f - sm[x]) * in[x];
+      }
     }
   }
 }
 
-}  // namespace
-
-void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold,
-                          int stripe_rows) {
-  if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
-  const int ksize = radius % 2 == 0 ? radius + 1 : radius;
-  const int half = ksize / 2;
-  // A view into a larger image is copied first: the stripes' blurs read rows beyond their range
-  // from the parent, which must be this image, so that its own border is reflected.
-  const cv::Mat source = img.isSubmatrix() ? img.clone() : img;
-  cv::Mat blur, mask, soft, pending, current;
-  int pending_y0 = 0;
-  // Stripe k reads input rows down to y0 - 2 * half, so the output of stripe k - 1 (rows above
-  // y0) is written back only after stripe k has been computed; stripes are taller than 2 * half.
-  if (stripe_rows <= 0)
-    stripe_rows =
-        img.total() <= kUsmWholeImagePixels ? img.rows : kUsmStripePixels / std::max(1, img.cols);
-  const int rows_per_stripe = std::max(stripe_rows, 2 * half + 1);
-  for (int y0 = 0; y0 < img.rows; y0 += rows_per_stripe) {
-    const int y1 = std::min(img.rows, y0 + rows_per_stripe);
-    const UsmStripe s{y0, y1, std::max(0, y0 - half), std::min(img.rows, y1 + half)};
-    usm_stripe(source, s, ksize, static_cast<float>(amount), static_cast<float>(threshold), blur,
-               mask, soft, current);
-    if (!pending.empty()) pending.copyTo(img.rowRange(pending_y0, pending_y0 + pending.rows));
-    std::swap(pending, current);
-    pending_y0 = y0;
-  }
-  if (!pending.empty()) pending.copyTo(img.rowRange(pending_y0, pending_y0 + pending.rows));
-}
-
-cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold,
-                    int stripe_rows) {
+cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold) {
   cv::Mat out = img.clone();
-  usm_sharpen_in_place(out, radius, amount, threshold, stripe_rows);
+  usm_sharpen_in_place(out, radius, amount, threshold);
   return out;
 }
 

@@ -17,16 +17,14 @@ std::vector<double> fir_sharpen_taps(int taps, double corner, double boost);
 // by adding 1, so 50 -> 51) with OpenCV's default sigma; residual = img - blur; only where
 // |residual| * 255 > threshold (mask softened by the same blur) is img + amount * residual
 // (clipped to [0, 1]) blended in.
-// Computed in horizontal stripes of `stripe_rows` output rows (0: whole images up to 1080p, else
-// about 1 Mpixel) with fused element-wise passes: besides the image, it holds a few stripe-sized
-// buffers, not six full-size ones.
-cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold,
-                    int stripe_rows = 0);
+// Rows stream through two ring buffers of one kernel height (blur, softened mask), so besides the
+// image it holds about 2 * radius rows, and the blurs are the vectorised separable filters of
+// degrade/simd/sym_filter.h: equal to OpenCV's GaussianBlur up to float rounding (about 1e-7).
+cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold);
 // The same, writing into `img` (CV_32F, any channel count).
-void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold,
-                          int stripe_rows = 0);
-// The straightforward whole-image version (full-size temporaries), kept as the equivalence
-// reference for the striped one.
+void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold);
+// The straightforward whole-image version on OpenCV's GaussianBlur (full-size temporaries), kept
+// as the equivalence reference for the streamed one.
 cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, double threshold);
 
 }  // namespace pf::degrade

@@ -1,0 +1,317 @@
+// Highway kernels of sym_filter.h. This file is compiled once per instruction set through
+// hwy/foreach_target.h; the HWY_ONCE part at the end holds the dispatching wrappers.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "degrade/simd/sym_filter.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace pf::degrade::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// out[i] = w[0] * c[i] + sum_k w[k] * (a_k[i] + b_k[i]) for i in [0, n), where a_k = at(-k) and
+// b_k = at(+k) are the samples k taps away: other rows (vertical) or the same row shifted by k
+// pixels (horizontal). Four vectors at a time, then one, then scalars, all in the same order, so
+// the tail gives what a wider vector would have.
+template <class At>
+HWY_INLINE void symmetric_pass(const At& at, const float* w, int half, int begin, int n,
+                               float* out) {
+  const hn::ScalableTag<float> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto w0 = hn::Set(d, w[0]);
+  int i = begin;
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    const float* c = at(0) + i;
+    auto s0 = hn::Mul(w0, hn::LoadU(d, c));
+    auto s1 = hn::Mul(w0, hn::LoadU(d, c + lanes));
+    auto s2 = hn::Mul(w0, hn::LoadU(d, c + 2 * lanes));
+    auto s3 = hn::Mul(w0, hn::LoadU(d, c + 3 * lanes));
+    for (int k = 1; k <= half; ++k) {
+      const auto wk = hn::Set(d, w[k]);
+      const float* a = at(-k) + i;
+      const float* b = at(k) + i;
+      s0 = hn::Add(s0, hn::Mul(wk, hn::Add(hn::LoadU(d, a), hn::LoadU(d, b))));
+      s1 = hn::Add(s1, hn::Mul(wk, hn::Add(hn::LoadU(d, a + lanes), hn::LoadU(d, b + lanes))));
+      s2 = hn::Add(s2,
+                   hn::Mul(wk, hn::Add(hn::LoadU(d, a + 2 * lanes), hn::LoadU(d, b + 2 * lanes))));
+      s3 = hn::Add(s3,
+                   hn::Mul(wk, hn::Add(hn::LoadU(d, a + 3 * lanes), hn::LoadU(d, b + 3 * lanes))));
+    }
+    hn::StoreU(s0, d, out + i);
+    hn::StoreU(s1, d, out + i + lanes);
+    hn::StoreU(s2, d, out + i + 2 * lanes);
+    hn::StoreU(s3, d, out + i + 3 * lanes);
+  }
+  for (; i + lanes <= n; i += lanes) {
+    auto s = hn::Mul(w0, hn::LoadU(d, at(0) + i));
+    for (int k = 1; k <= half; ++k)
+      s = hn::Add(
+          s, hn::Mul(hn::Set(d, w[k]), hn::Add(hn::LoadU(d, at(-k) + i), hn::LoadU(d, at(k) + i))));
+    hn::StoreU(s, d, out + i);
+  }
+  for (; i < n; ++i) {
+    float s = w[0] * at(0)[i];
+    for (int k = 1; k <= half; ++k) s = s + w[k] * (at(-k)[i] + at(k)[i]);
+    out[i] = s;
+  }
+}
+
+// rows[half + k] is the source row k rows below the output row (k in [-half, half]); floats
+// [begin, end) of the row.
+void VerticalPass(const float* const* rows, const float* w, int half, int begin, int end,
+                  float* out) {
+  symmetric_pass([rows, half](int k) { return rows[half + k]; }, w, half, begin, end, out);
+}
+
+// `in` is a row of interleaved pixels of `step` floats each, with at least half * step valid
+// (mirrored) floats before in[0] and after in[n - 1].
+void HorizontalPass(const float* in, int step, const float* w, int half, int n, float* out) {
+  symmetric_pass([in, step](int k) { return in + static_cast<ptrdiff_t>(k) * step; }, w, half, 0, n,
+                 out);
+}
+
+// A 2-D kernel with point symmetry, k(dy, dx) = k(-dy, -dx), as a list of tap pairs: out[i] =
+// w0 * centre[i] + sum_p w[p] * (a[p][i] + b[p][i]) for i in [begin, end), where a[p] and b[p]
+// point at the two taps' samples for output 0. Four vectors at a time, then one, then scalars,
+// in the same order.
+void PairedTapsPass(const float* const* a, const float* const* b, const float* w, int pairs,
+                    const float* centre, float w0, int begin, int end, float* out) {
+  const hn::ScalableTag<float> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto vw0 = hn::Set(d, w0);
+  int i = begin;
+  for (; i + 4 * lanes <= end; i += 4 * lanes) {
+    auto s0 = hn::Mul(vw0, hn::LoadU(d, centre + i));
+    auto s1 = hn::Mul(vw0, hn::LoadU(d, centre + i + lanes));
+    auto s2 = hn::Mul(vw0, hn::LoadU(d, centre + i + 2 * lanes));
+    auto s3 = hn::Mul(vw0, hn::LoadU(d, centre + i + 3 * lanes));
+    for (int p = 0; p < pairs; ++p) {
+      const float* pa = a[p] + i;
+      const float* pb = b[p] + i;
+      const auto wp = hn::Set(d, w[p]);
+      s0 = hn::Add(s0, hn::Mul(wp, hn::Add(hn::LoadU(d, pa), hn::LoadU(d, pb))));
+      s1 = hn::Add(s1, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + lanes), hn::LoadU(d, pb + lanes))));
+      s2 = hn::Add(
+          s2, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + 2 * lanes), hn::LoadU(d, pb + 2 * lanes))));
+      s3 = hn::Add(
+          s3, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + 3 * lanes), hn::LoadU(d, pb + 3 * lanes))));
+    }
+    hn::StoreU(s0, d, out + i);
+    hn::StoreU(s1, d, out + i + lanes);
+    hn::StoreU(s2, d, out + i + 2 * lanes);
+    hn::StoreU(s3, d, out + i + 3 * lanes);
+  }
+  for (; i + lanes <= end; i += lanes) {
+    auto s = hn::Mul(vw0, hn::LoadU(d, centre + i));
+    for (int p = 0; p < pairs; ++p)
+      s = hn::Add(
+          s, hn::Mul(hn::Set(d, w[p]), hn::Add(hn::LoadU(d, a[p] + i), hn::LoadU(d, b[p] + i))));
+    hn::StoreU(s, d, out + i);
+  }
+  for (; i < end; ++i) {
+    float s = w0 * centre[i];
+    for (int p = 0; p < pairs; ++p) s = s + w[p] * (a[p][i] + b[p][i]);
+    out[i] = s;
+  }
+}
+
+}  // namespace pf::degrade::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <string>
+
+#include "core/error.h"
+#include "degrade/simd/sym_filter.h"
+
+namespace pf::degrade {
+
+HWY_EXPORT(VerticalPass);
+HWY_EXPORT(HorizontalPass);
+HWY_EXPORT(PairedTapsPass);
+
+namespace {
+
+// cv::borderInterpolate(i, n, BORDER_REFLECT_101), also for offsets beyond one image width.
+int reflect_101(int i, int n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
+}  // namespace
+
+HalfKernel half_of_symmetric(const std::vector<double>& taps) {
+  const int size = static_cast<int>(taps.size());
+  if (size % 2 == 0)
+    throw Error("sym_filter: kernel size must be odd, got " + std::to_string(size));
+  const int half = size / 2;
+  double scale = 0;
+  for (double t : taps) scale = std::max(scale, std::fabs(t));
+  HalfKernel out(half + 1);
+  for (int k = 0; k <= half; ++k) {
+    if (std::fabs(taps[half - k] - taps[half + k]) > 1e-7 * scale)
+      throw Error("sym_filter: kernel is not symmetric at offset " + std::to_string(k));
+    out[k] = static_cast<float>(taps[half + k]);
+  }
+  return out;
+}
+
+HalfKernel gaussian_half_kernel(int ksize, double sigma) {
+  const cv::Mat k = cv::getGaussianKernel(ksize, sigma, CV_32F);
+  HalfKernel out(ksize / 2 + 1);
+  for (int i = 0; i <= ksize / 2; ++i) out[i] = k.at<float>(ksize / 2 + i);
+  return out;
+}
+
+void sym_filter_columns(const float* const* rows, int count, const HalfKernel& k, int n,
+                        float* const* out) {
+  const int half = static_cast<int>(k.size()) - 1;
+  // Tiles of columns: the count + 2 * half source rows of one tile stay in cache while the tile's
+  // output rows are made (a whole 1080p row of 51 source rows would not: ~1.2 MB per row).
+  constexpr int kTileFloats = 512;
+  for (int x0 = 0; x0 < n; x0 += kTileFloats) {
+    const int x1 = std::min(n, x0 + kTileFloats);
+    for (int r = 0; r < count; ++r)
+      HWY_DYNAMIC_DISPATCH(VerticalPass)(rows + r, k.data(), half, x0, x1, out[r]);
+  }
+}
+
+PaddedRow::PaddedRow(int width, int channels, int half)
+    : buf_(static_cast<size_t>(width + 2 * half) * channels),
+      width_(width),
+      channels_(channels),
+      half_(half) {}
+
+void PaddedRow::filter(const HalfKernel& k, float* out) {
+  const int half = static_cast<int>(k.size()) - 1;
+  if (half > half_) throw Error("sym_filter: kernel wider than the row's margins");
+  float* row = data();
+  for (int j = 1; j <= half; ++j) {
+    const int left = reflect_101(-j, width_), right = reflect_101(width_ - 1 + j, width_);
+    for (int c = 0; c < channels_; ++c) {
+      row[-j * channels_ + c] = row[left * channels_ + c];
+      row[(width_ - 1 + j) * channels_ + c] = row[right * channels_ + c];
+    }
+  }
+  HWY_DYNAMIC_DISPATCH(HorizontalPass)(row, channels_, k.data(), half, width_ * channels_, out);
+}
+
+void sym_sep_filter_rows(const cv::Mat& src, int y0, int y1, const HalfKernel& kx,
+                         const HalfKernel& ky, cv::Mat& dst) {
+  if (src.depth() != CV_32F) throw Error("sym_filter: wants a float image");
+  if (kx.empty() || ky.empty()) throw Error("sym_filter: empty kernel");
+  if (y0 < 0 || y1 > src.rows || y0 > y1) throw Error("sym_filter: row range outside the image");
+  if (dst.data == src.data) {  // the rows beyond each output row are still needed as they were
+    cv::Mat fresh;
+    sym_sep_filter_rows(src, y0, y1, kx, ky, fresh);
+    dst = fresh;
+    return;
+  }
+  const int hy = static_cast<int>(ky.size()) - 1, n = src.cols * src.channels();
+  dst.create(y1 - y0, src.cols, src.type());
+  std::vector<PaddedRow> padded(
+      kRowBatch, PaddedRow(src.cols, src.channels(), static_cast<int>(kx.size()) - 1));
+  std::vector<float*> outs(kRowBatch);
+  std::vector<const float*> rows(kRowBatch + 2 * hy);
+  for (int y = y0; y < y1; y += kRowBatch) {
+    const int count = std::min(kRowBatch, y1 - y);
+    for (int j = 0; j < count + 2 * hy; ++j)
+      rows[j] = src.ptr<float>(reflect_101(y - hy + j, src.rows));
+    for (int r = 0; r < count; ++r) outs[r] = padded[r].data();
+    sym_filter_columns(rows.data(), count, ky, n, outs.data());
+    for (int r = 0; r < count; ++r) padded[r].filter(kx, dst.ptr<float>(y + r - y0));
+  }
+}
+
+int mirror_row(int i, int n) {
+  return reflect_101(i, n);
+}
+
+PairedTaps paired_taps(const cv::Mat& kernel, double budget) {
+  cv::Mat k;
+  kernel.convertTo(k, CV_64F);
+  if (k.rows != k.cols || k.rows % 2 == 0) return {};
+  const int half = k.rows / 2;
+  double scale = 0;
+  for (int y = 0; y < k.rows; ++y)
+    for (int x = 0; x < k.cols; ++x) scale = std::max(scale, std::fabs(k.at<double>(y, x)));
+  struct Pair {
+    int dy, dx;
+    double w;
+  };
+  std::vector<Pair> all;
+  for (int dy = 0; dy <= half; ++dy)
+    for (int dx = dy == 0 ? 1 : -half; dx <= half; ++dx) {
+      const double a = k.at<double>(half + dy, half + dx), b = k.at<double>(half - dy, half - dx);
+      if (std::fabs(a - b) > 1e-7 * scale) return {};  // not point-symmetric
+      all.push_back({dy, dx, a});
+    }
+  // The smallest pairs go first, while their L1 mass (each counts twice) fits the budget.
+  std::vector<size_t> order(all.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return std::fabs(all[a].w) < std::fabs(all[b].w); });
+  PairedTaps t;
+  t.centre = static_cast<float>(k.at<double>(half, half));
+  t.symmetric = true;
+  size_t first_kept = 0;
+  for (; first_kept < order.size(); ++first_kept) {
+    const double mass = 2 * std::fabs(all[order[first_kept]].w);
+    if (t.dropped_l1 + mass > budget) break;
+    t.dropped_l1 += mass;
+  }
+  std::vector<size_t> kept(order.begin() + first_kept, order.end());
+  std::sort(kept.begin(), kept.end());  // back to raster order: rows are read in turn
+  for (size_t i : kept) {
+    t.dy.push_back(all[i].dy);
+    t.dx.push_back(all[i].dx);
+    t.w.push_back(static_cast<float>(all[i].w));
+    t.reach = std::max({t.reach, std::abs(all[i].dy), std::abs(all[i].dx)});
+  }
+  return t;
+}
+
+void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
+  if (src.depth() != CV_32F) throw Error("sym_filter: wants a float image");
+  if (dst.data == src.data) {
+    cv::Mat fresh;
+    paired_taps_filter(src, fresh, t);
+    dst = fresh;
+    return;
+  }
+  const int reach = t.reach, channels = src.channels(), n = src.cols * channels;
+  const int pairs = static_cast<int>(t.w.size());
+  dst.create(src.size(), src.type());
+  // Stripes of padded rows: copyMakeBorder of a row range reads the rows beyond it from `src`,
+  // so every stripe equals the same rows of the whole image with its own edges mirrored. Within
+  // a stripe, column tiles: the 2 * reach + 1 rows of a tile stay in the L1 cache from one output
+  // row to the next (whole rows would be read from L2 once per tap pair).
+  constexpr int kStripeRows = 64, kTileFloats = 768;
+  cv::Mat padded;
+  std::vector<const float*> a(pairs), b(pairs);
+  for (int y0 = 0; y0 < src.rows; y0 += kStripeRows) {
+    const int y1 = std::min(src.rows, y0 + kStripeRows);
+    cv::copyMakeBorder(src.rowRange(y0, y1), padded, reach, reach, reach, reach,
+                       cv::BORDER_REFLECT_101);
+    for (int x0 = 0; x0 < n; x0 += kTileFloats) {
+      const int x1 = std::min(n, x0 + kTileFloats);
+      for (int y = y0; y < y1; ++y) {
+        // Padded row y - y0 + reach holds image row y; its pixel 0 is `reach` pixels in.
+        const auto at = [&](int dy, int dx) {
+          return padded.ptr<float>(y - y0 + reach + dy) +
+                 static_cast<ptrdiff_t>(reach + dx) * channels;
+        };
+        for (int p = 0; p < pairs; ++p) a[p] = at(t.dy[p], t.dx[p]), b[p] = at(-t.dy[p], -t.dx[p]);
+        HWY_DYNAMIC_DISPATCH(PairedTapsPass)
+        (a.data(), b.data(), t.w.data(), pairs, at(0, 0), t.centre, x0, x1, dst.ptr<float>(y));
+      }
+    }
+  }
+}
+
+}  // namespace pf::degrade
+#endif  // HWY_ONCE
