@@ -69,10 +69,14 @@ int main(int argc, char** argv) {
       return out;
     });
     const char* filter_names[] = {"none", "sub", "up", "average", "paeth"};
-    for (int level : {1, 2, 3, 6, 12}) {
+    // Level 0 here stands for pairforge's level 1 (io/fast_deflate), the default.
+    for (int level : {0, 1, 2, 3, 6, 12}) {
       for (int f = 0; f <= 4; ++f) {
-        if (level != 1 && f != static_cast<int>(io::default_png_filter(bits))) continue;
-        report(fmt::format("libdeflate level {}, {}", level, filter_names[f]), bits, [&](size_t i) {
+        if (level > 1 && f != static_cast<int>(io::default_png_filter(bits))) continue;
+        const std::string name =
+            level == 0 ? fmt::format("fast deflate (level 1), {}", filter_names[f])
+                       : fmt::format("libdeflate level {}, {}", level, filter_names[f]);
+        report(name, bits, [&](size_t i) {
           const cv::Mat& m = bits == 8 ? frames[i] : rgb16[i];
           cv::Mat rgb;  // a new buffer: cvtColor into a header of `m` would swap it in place
           if (bits == 8)
@@ -92,7 +96,8 @@ int main(int argc, char** argv) {
                             out[2 * k + 1] = static_cast<uint8_t>(s[k]);
                 }
               },
-              level, static_cast<io::PngFilter>(f));
+              std::max(level, 1), static_cast<io::PngFilter>(f),
+              level == 0 ? io::PngDeflate::kFastest : io::PngDeflate::kLibdeflate);
         });
       }
     }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "io/fast_deflate.h"
 
 namespace pf::io {
 namespace {
@@ -85,7 +86,7 @@ struct CompressorFree {
 }  // namespace
 
 std::vector<uint8_t> encode_png(const PngLayout& layout, const PngRowFill& fill_row, int level,
-                                std::optional<PngFilter> filter_choice) {
+                                std::optional<PngFilter> filter_choice, PngDeflate level1) {
   if (layout.width <= 0 || layout.height <= 0 || layout.channels < 1 || layout.channels > 4 ||
       (layout.bit_depth != 8 && layout.bit_depth != 16))
     throw Error("PNG writer: unsupported layout " + std::to_string(layout.width) + "x" +
@@ -107,9 +108,6 @@ std::vector<uint8_t> encode_png(const PngLayout& layout, const PngRowFill& fill_
                raw.data() + static_cast<size_t>(y) * (row_bytes + 1));
   }
 
-  std::unique_ptr<libdeflate_compressor, CompressorFree> compressor(
-      libdeflate_alloc_compressor(level));
-  if (!compressor) throw Error("PNG writer: out of memory for the compressor");
   static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static const int kColourType[5] = {0, 0, 4, 2, 6};  // by channel count
   std::vector<uint8_t> out(kSignature, kSignature + 8);
@@ -124,12 +122,23 @@ std::vector<uint8_t> encode_png(const PngLayout& layout, const PngRowFill& fill_
 
   // One IDAT holding the whole zlib stream (a chunk may hold up to 2^31 - 1 bytes).
   start = out.size();
-  const size_t bound = libdeflate_zlib_compress_bound(compressor.get(), raw.size());
-  out.resize(start + 8 + bound);
-  const size_t packed = libdeflate_zlib_compress(compressor.get(), raw.data(), raw.size(),
-                                                 out.data() + start + 8, bound);
-  if (packed == 0 || packed > 0x7fffffffu) throw Error("PNG writer: deflate failed");
-  out.resize(start + 8 + packed);
+  // 16-bit rows: their low bytes are noise to the fast encoder's two distances, and libdeflate's
+  // general matches give files ~40 % smaller there at about the same speed (png_bench).
+  if (level == 1 && level1 == PngDeflate::kFastest && layout.bit_depth == 8) {
+    out.resize(start + 8);
+    fast_zlib_compress(raw.data(), raw.size(), bpp, row_bytes + 1, out);
+    if (out.size() - start - 8 > 0x7fffffffu) throw Error("PNG writer: image too large");
+  } else {
+    std::unique_ptr<libdeflate_compressor, CompressorFree> compressor(
+        libdeflate_alloc_compressor(level));
+    if (!compressor) throw Error("PNG writer: out of memory for the compressor");
+    const size_t bound = libdeflate_zlib_compress_bound(compressor.get(), raw.size());
+    out.resize(start + 8 + bound);
+    const size_t packed = libdeflate_zlib_compress(compressor.get(), raw.data(), raw.size(),
+                                                   out.data() + start + 8, bound);
+    if (packed == 0 || packed > 0x7fffffffu) throw Error("PNG writer: deflate failed");
+    out.resize(start + 8 + packed);
+  }
   close_chunk(out, start, "IDAT");
 
   start = out.size();

@@ -10,11 +10,16 @@
 
 namespace pf::io {
 
-// libdeflate's levels: 0 stores, 1 is the fastest compression, 12 the smallest files.
+// Compression levels: 0 stores, 1 is the fastest (8-bit: io/fast_deflate.h, matches at one pixel
+// and one row back only, ~1.6x libdeflate's level 1 at ~12 % larger files; 16-bit: libdeflate's
+// level 1), 2-12 are libdeflate's levels, 12 the smallest files.
 inline constexpr int kPngCompressionMin = 0;
 inline constexpr int kPngCompressionMax = 12;
 // The level of every PNG pairforge writes unless `--png-compression` says otherwise.
 inline constexpr int kPngCompressionDefault = 1;
+// Which deflate runs level 1: io/fast_deflate (kFastest) or libdeflate's own level 1, which the
+// benchmark compares it with.
+enum class PngDeflate { kFastest, kLibdeflate };
 
 // The PNG row filter every row gets: one fixed filter, as choosing per row costs more time
 // than it saves bytes at the fast levels.
@@ -38,6 +43,7 @@ using PngRowFill = std::function<void(int y, uint8_t* out)>;
 // pf::Error on a bad layout or level.
 std::vector<uint8_t> encode_png(const PngLayout& layout, const PngRowFill& fill_row,
                                 int level = kPngCompressionDefault,
-                                std::optional<PngFilter> filter = std::nullopt);
+                                std::optional<PngFilter> filter = std::nullopt,
+                                PngDeflate level1 = PngDeflate::kFastest);
 
 }  // namespace pf::io
