@@ -89,4 +89,6 @@ if [[ " $SKIP " != *" engine "* ]]; then
   echo "|---|---:|---:|"
   printf "| pairforge (degrade_bench) | %.0f | %.2fx |\n| Python reference | %.0f | |\n" "$tc" "$(echo "$tp / $tc" | bc -l)" "$tp"
   echo
+  echo "CPU ms/pair runs: pairforge ${c[*]}; Python ${p[*]}"
+  echo
 fi

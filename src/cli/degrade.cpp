@@ -122,9 +122,10 @@ void register_degrade(CLI::App& app) {
   cmd->add_option("--replay", a.replay, "manifest.jsonl to rebuild one pair from");
   cmd->add_option("--pair", a.pair, "with --replay: the pair's name");
   cmd->add_option("--explain", a.explain, "IMAGE: write a contact sheet of every stage to -o");
-  cmd->add_option("--png-compression", a.png_compression,
-                  "PNG deflate level: 0 stores, 1 fastest (default), 12 smallest files; the "
-                  "pixels are the same at every level")
+  cmd->add_option(
+         "--png-compression", a.png_compression,
+         "PNG deflate level: 0 stores, 1 fastest (default; 8-bit: our run/row matcher), "
+         "2-12 libdeflate up to the smallest files; the pixels are the same at every level")
       ->check(CLI::Range(io::kPngCompressionMin, io::kPngCompressionMax));
   cmd->add_flag("--no-progress", a.no_progress, "log lines instead of a progress bar");
   cmd->footer(

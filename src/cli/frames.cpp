@@ -68,7 +68,8 @@ void register_frames(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--depth", args.depth, "PNG bits per sample")->check(CLI::IsMember({8, 16}));
   cmd->add_option("--png-compression", args.png_compression,
-                  "PNG deflate level: 0 stores, 1 fastest (default), 12 smallest files")
+                  "PNG deflate level: 0 stores, 1 fastest (default), 2-12 libdeflate up to the "
+                  "smallest files")
       ->check(CLI::Range(io::kPngCompressionMin, io::kPngCompressionMax));
   cmd->callback([] { run_frames(args); });
 }
