@@ -281,8 +281,8 @@ class Blur final : public TypedOp<BlurParams, Blur> {
 const OpInfo& op_blur() {
   static const OpInfo info = make_op_info<Blur>(
       "blur",
-      "convolve LQ with a random blur kernel (approximation: trimmed rim + low-rank separable "
-      "terms, error <= 0.4/255 on [0, 1] images)");
+      "convolve LQ with a random blur kernel (approximation: the smallest tap pairs dropped or "
+      "low-rank separable terms, error <= 0.4/255 on [0, 1] images)");
   return info;
 }
 

@@ -71,48 +71,14 @@ void HorizontalPass(const float* in, int step, const float* w, int half, int n, 
 }
 
 // A 2-D kernel with point symmetry, k(dy, dx) = k(-dy, -dx), as a list of tap pairs: out[i] =
-// w0 * centre[i] + sum_p w[p] * (a[p][i] + b[p][i]) for i in [begin, end), where a[p] and b[p]
-// point at the two taps' samples for output 0. Four vectors at a time, then one, then scalars,
-// in the same order.
+// w[0] * centre[i] + sum_p w[p + 1] * (a[p][i] + b[p][i]) for i in [begin, end), where a[p] and
+// b[p] point at the two taps' samples for output 0.
 void PairedTapsPass(const float* const* a, const float* const* b, const float* w, int pairs,
-                    const float* centre, float w0, int begin, int end, float* out) {
-  const hn::ScalableTag<float> d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  const auto vw0 = hn::Set(d, w0);
-  int i = begin;
-  for (; i + 4 * lanes <= end; i += 4 * lanes) {
-    auto s0 = hn::Mul(vw0, hn::LoadU(d, centre + i));
-    auto s1 = hn::Mul(vw0, hn::LoadU(d, centre + i + lanes));
-    auto s2 = hn::Mul(vw0, hn::LoadU(d, centre + i + 2 * lanes));
-    auto s3 = hn::Mul(vw0, hn::LoadU(d, centre + i + 3 * lanes));
-    for (int p = 0; p < pairs; ++p) {
-      const float* pa = a[p] + i;
-      const float* pb = b[p] + i;
-      const auto wp = hn::Set(d, w[p]);
-      s0 = hn::Add(s0, hn::Mul(wp, hn::Add(hn::LoadU(d, pa), hn::LoadU(d, pb))));
-      s1 = hn::Add(s1, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + lanes), hn::LoadU(d, pb + lanes))));
-      s2 = hn::Add(
-          s2, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + 2 * lanes), hn::LoadU(d, pb + 2 * lanes))));
-      s3 = hn::Add(
-          s3, hn::Mul(wp, hn::Add(hn::LoadU(d, pa + 3 * lanes), hn::LoadU(d, pb + 3 * lanes))));
-    }
-    hn::StoreU(s0, d, out + i);
-    hn::StoreU(s1, d, out + i + lanes);
-    hn::StoreU(s2, d, out + i + 2 * lanes);
-    hn::StoreU(s3, d, out + i + 3 * lanes);
-  }
-  for (; i + lanes <= end; i += lanes) {
-    auto s = hn::Mul(vw0, hn::LoadU(d, centre + i));
-    for (int p = 0; p < pairs; ++p)
-      s = hn::Add(
-          s, hn::Mul(hn::Set(d, w[p]), hn::Add(hn::LoadU(d, a[p] + i), hn::LoadU(d, b[p] + i))));
-    hn::StoreU(s, d, out + i);
-  }
-  for (; i < end; ++i) {
-    float s = w0 * centre[i];
-    for (int p = 0; p < pairs; ++p) s = s + w[p] * (a[p][i] + b[p][i]);
-    out[i] = s;
-  }
+                    const float* centre, int begin, int end, float* out) {
+  symmetric_pass([a, b, centre](int k) { return k == 0  ? centre
+                                                : k < 0 ? a[-k - 1]
+                                                        : b[k - 1]; },
+                 w, pairs, begin, end, out);
 }
 
 }  // namespace pf::degrade::HWY_NAMESPACE
@@ -293,6 +259,8 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
   constexpr int kStripeRows = 64, kTileFloats = 768;
   cv::Mat padded;
   std::vector<const float*> a(pairs), b(pairs);
+  std::vector<float> weights{t.centre};
+  weights.insert(weights.end(), t.w.begin(), t.w.end());
   for (int y0 = 0; y0 < src.rows; y0 += kStripeRows) {
     const int y1 = std::min(src.rows, y0 + kStripeRows);
     cv::copyMakeBorder(src.rowRange(y0, y1), padded, reach, reach, reach, reach,
@@ -307,7 +275,7 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
         };
         for (int p = 0; p < pairs; ++p) a[p] = at(t.dy[p], t.dx[p]), b[p] = at(-t.dy[p], -t.dx[p]);
         HWY_DYNAMIC_DISPATCH(PairedTapsPass)
-        (a.data(), b.data(), t.w.data(), pairs, at(0, 0), t.centre, x0, x1, dst.ptr<float>(y));
+        (a.data(), b.data(), weights.data(), pairs, at(0, 0), x0, x1, dst.ptr<float>(y));
       }
     }
   }
