@@ -4,9 +4,12 @@
 #   - start-up: `pairforge --help`, `ops`, `degrade --help`, `frames --help` (wall s, median);
 #   - codec-only job: `pairforge degrade -c bench/codec_job.yml` on the 1920x1080 frames vs
 #     bench/python/codec_job_reference.py (ffmpeg CLI with pipes, OpenCV PNG I/O);
-#   - realesrgan.yml end to end (degrade_bench, 1 thread) vs bench/python/realesrgan_reference.py.
+#   - realesrgan.yml end to end (degrade_bench, 1 thread) vs bench/python/realesrgan_reference.py;
+#   - SPAN x2 on the CPU (infer_bench, 640x360, THREADS) vs onnxruntime-node on pairforge's ONNX
+#     export of the same model (needs ../shared/fixtures or FIXTURES; skipped without).
 # Environment: BUILD (default build), WORK (default /tmp/pairforge-bench), RUNS (default 3),
-# STARTUP_RUNS (default 20), SKIP (space-separated parts to leave out: startup codec engine).
+# STARTUP_RUNS (default 20), THREADS (default 2, the SPAN part), FIXTURES, SKIP (space-separated
+# parts to leave out: startup codec engine span).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -14,6 +17,8 @@ WORK=${WORK:-/tmp/pairforge-bench}
 RUNS=${RUNS:-3}
 STARTUP_RUNS=${STARTUP_RUNS:-20}
 SKIP=${SKIP:-}
+THREADS=${THREADS:-2}
+FIXTURES=${FIXTURES:-${PAIRFORGE_FIXTURES:-$ROOT/../shared/fixtures}}
 PY=/usr/bin/python3
 PF=${PF:-$BUILD/pairforge}  # PF=/path/to/an/older/pairforge measures a before
 
@@ -91,4 +96,27 @@ if [[ " $SKIP " != *" engine "* ]]; then
   echo
   echo "CPU ms/pair runs: pairforge ${c[*]}; Python ${p[*]}"
   echo
+fi
+
+if [[ " $SKIP " != *" span "* ]]; then
+  span="$FIXTURES/models/2xLiveActionV1_SPAN.safetensors"
+  ort="$ROOT/tools/node_modules/onnxruntime-node"
+  if [ ! -f "$span" ] || [ ! -d "$ort" ]; then
+    echo "## SPAN x2 vs onnxruntime: skipped ($span or $ort is missing)"
+  else
+    cmake --build "$BUILD" -j2 --target infer_bench >/dev/null
+    echo "## SPAN x2, 640x360, $THREADS threads (fps, median of $RUNS; alternating)"
+    echo
+    c=() o=()
+    for _ in $(seq "$RUNS"); do
+      c+=("$("$BUILD/bench/infer_bench" "$FIXTURES" "$WORK/infer" "$THREADS" 3 | grep '^pairforge,span_x2,640,' | cut -d, -f7)")
+      o+=("$(node "$ROOT/bench/infer_ort_bench.js" "$ort" "$WORK/infer/span_x2.onnx" span_x2 640 360 "$THREADS" 3 | cut -d, -f7)")
+    done
+    fc=$(printf '%s\n' "${c[@]}" | median) fo=$(printf '%s\n' "${o[@]}" | median)
+    echo "| engine | fps | ratio |"
+    echo "|---|---:|---:|"
+    printf "| pairforge | %.3f | %.2fx |\n| onnxruntime-node | %.3f | |\n" "$fc" "$(echo "$fc / $fo" | bc -l)" "$fo"
+    echo
+    echo "fps runs: pairforge ${c[*]}; onnxruntime ${o[*]}"
+  fi
 fi
