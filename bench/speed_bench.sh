@@ -31,6 +31,19 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # processes included: the ffmpeg processes of the Python side). On a shared machine CPU time is
 # the steadier figure; wall time includes waiting for a core.
 wall() { /usr/bin/time -f "%e" -o "$WORK/time.txt" "$@" >/dev/null 2>&1; cat "$WORK/time.txt"; }
+# The medians of two sets of runs as a Markdown table with their ratio, then the runs:
+#   compare UNIT FORMAT NAME_A NAME_B HIGHER_IS_FASTER(yes|no) "RUNS_A" "RUNS_B"
+# The ratio says how many times faster A (pairforge) is than B.
+compare() {
+  local a b ratio
+  a=$(tr ' ' '\n' <<<"$6" | median) b=$(tr ' ' '\n' <<<"$7" | median)
+  if [ "$5" = yes ]; then ratio=$(echo "$a / $b" | bc -l); else ratio=$(echo "$b / $a" | bc -l); fi
+  echo "| engine | $1 | ratio |"
+  echo "|---|---:|---:|"
+  printf "| %s | $2 | %.2fx |\n| %s | $2 | |\n" "$3" "$a" "$ratio" "$4" "$b"
+  echo
+  echo "$1 runs: $3 $6; $4 $7"
+}
 cpu() { /usr/bin/time -f "%U %S" -o "$WORK/time.txt" "$@" >/dev/null 2>&1; awk '{ print $1 + $2 }' "$WORK/time.txt"; }
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -89,12 +102,7 @@ if [[ " $SKIP " != *" engine "* ]]; then
     out=$($PY "$ROOT/bench/python/realesrgan_reference.py" "$WORK/f1080" "$WORK/py_out" --pairs "$frames" --size 1920x1080 --seed 0)
     p+=("$(echo "$out" | sed -n 's/.*end to end.*[^0-9.]\([0-9.]*\) ms\/pair.*/\1/p' | head -1)")
   done
-  tc=$(printf '%s\n' "${c[@]}" | median) tp=$(printf '%s\n' "${p[@]}" | median)
-  echo "| engine | CPU ms/pair | ratio |"
-  echo "|---|---:|---:|"
-  printf "| pairforge (degrade_bench) | %.0f | %.2fx |\n| Python reference | %.0f | |\n" "$tc" "$(echo "$tp / $tc" | bc -l)" "$tp"
-  echo
-  echo "CPU ms/pair runs: pairforge ${c[*]}; Python ${p[*]}"
+  compare "CPU ms/pair" "%.0f" "pairforge (degrade_bench)" "Python reference" no "${c[*]}" "${p[*]}"
   echo
 fi
 
@@ -112,11 +120,6 @@ if [[ " $SKIP " != *" span "* ]]; then
       c+=("$("$BUILD/bench/infer_bench" "$FIXTURES" "$WORK/infer" "$THREADS" 3 | grep '^pairforge,span_x2,640,' | cut -d, -f7)")
       o+=("$(node "$ROOT/bench/infer_ort_bench.js" "$ort" "$WORK/infer/span_x2.onnx" span_x2 640 360 "$THREADS" 3 | cut -d, -f7)")
     done
-    fc=$(printf '%s\n' "${c[@]}" | median) fo=$(printf '%s\n' "${o[@]}" | median)
-    echo "| engine | fps | ratio |"
-    echo "|---|---:|---:|"
-    printf "| pairforge | %.3f | %.2fx |\n| onnxruntime-node | %.3f | |\n" "$fc" "$(echo "$fc / $fo" | bc -l)" "$fo"
-    echo
-    echo "fps runs: pairforge ${c[*]}; onnxruntime ${o[*]}"
+    compare fps "%.3f" pairforge onnxruntime-node yes "${c[*]}" "${o[*]}"
   fi
 fi
