@@ -53,7 +53,7 @@ inline void accepted() {
 
 }  // namespace pf::fuzz
 
-#define PF_FUZZ_CHECK(condition) \
+#define PF_FUZZ_ASSERT(condition) \
   ((condition) ? void(0) : pf::fuzz::check_failed(#condition, __FILE__, __LINE__))
 
 namespace pf::fuzz {}  // namespace pf::fuzz

@@ -24,7 +24,7 @@ PF_FUZZ_TARGET(checkpoint) {
                                           ? pf::models::read_pth(bytes, "fuzz.pth")
                                           : pf::models::read_safetensors(bytes, "fuzz.safetensors");
     const pf::models::LoadedModel m = pf::models::load_model(ck, "fuzz model");
-    PF_FUZZ_CHECK(m.param_count > 0);
+    PF_FUZZ_ASSERT(m.param_count > 0);
     pf::fuzz::accepted();
   } catch (const pf::Error& e) {
     pf::fuzz::expected(e);

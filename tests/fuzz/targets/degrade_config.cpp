@@ -40,10 +40,10 @@ PF_FUZZ_TARGET(degrade_config) {
     next.push_back(pf::test::textured_image(48, 40, 8 + i)(crop));
   try {
     const PairOutput out = make_pair(config, image(crop), alpha, config.seed, next);
-    PF_FUZZ_CHECK(out.hq.size() == crop.size());
-    PF_FUZZ_CHECK(out.lq.cols * config.scale == out.hq.cols);
-    PF_FUZZ_CHECK(out.lq.rows * config.scale == out.hq.rows);
-    PF_FUZZ_CHECK(out.lq.type() == CV_32FC3);
+    PF_FUZZ_ASSERT(out.hq.size() == crop.size());
+    PF_FUZZ_ASSERT(out.lq.cols * config.scale == out.hq.cols);
+    PF_FUZZ_ASSERT(out.lq.rows * config.scale == out.hq.rows);
+    PF_FUZZ_ASSERT(out.lq.type() == CV_32FC3);
     (void)pf::io::encode_png(out.lq, out.lq_alpha, config.depth);
     (void)pf::io::encode_png(out.hq, out.hq_alpha, config.depth);
     pf::fuzz::accepted();

@@ -39,17 +39,17 @@ PF_FUZZ_TARGET(image) {
     pf::fuzz::expected(e);
     return 0;
   }
-  PF_FUZZ_CHECK(img.rgb.type() == CV_32FC3 && !img.rgb.empty());
-  PF_FUZZ_CHECK(img.alpha.empty() || img.alpha.size() == img.rgb.size());
+  PF_FUZZ_ASSERT(img.rgb.type() == CV_32FC3 && !img.rgb.empty());
+  PF_FUZZ_ASSERT(img.alpha.empty() || img.alpha.size() == img.rgb.size());
   if (header_size) {
-    PF_FUZZ_CHECK(header_size->width == img.rgb.cols);
-    PF_FUZZ_CHECK(header_size->height == img.rgb.rows);
+    PF_FUZZ_ASSERT(header_size->width == img.rgb.cols);
+    PF_FUZZ_ASSERT(header_size->height == img.rgb.rows);
   }
   if (img.rgb.total() <= 256 * 256) {
     const int depth = img.bit_depth == 16 ? 16 : 8;
     const pf::io::Image back =
         pf::io::decode_image(pf::io::encode_png(img.rgb, img.alpha, depth), "round-trip.png");
-    PF_FUZZ_CHECK(back.rgb.size() == img.rgb.size() && back.alpha.empty() == img.alpha.empty());
+    PF_FUZZ_ASSERT(back.rgb.size() == img.rgb.size() && back.alpha.empty() == img.alpha.empty());
   }
   pf::fuzz::accepted();
   return 0;

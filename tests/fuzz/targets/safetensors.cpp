@@ -18,11 +18,11 @@ PF_FUZZ_TARGET(safetensors) {
   // Outside the try: failing to read back what we wrote is a finding, not an expected error.
   const auto again = pf::models::read_safetensors(
       pf::models::write_safetensors(ck.tensors, ck.metadata), "round-trip.safetensors");
-  PF_FUZZ_CHECK(again.metadata == ck.metadata);
-  PF_FUZZ_CHECK(again.tensors.size() == ck.tensors.size());
+  PF_FUZZ_ASSERT(again.metadata == ck.metadata);
+  PF_FUZZ_ASSERT(again.tensors.size() == ck.tensors.size());
   for (size_t i = 0; i < ck.tensors.size(); ++i) {
     const auto &a = ck.tensors[i].second, &b = again.tensors[i].second;
-    PF_FUZZ_CHECK(a.dtype == b.dtype && a.shape == b.shape && a.bytes == b.bytes);
+    PF_FUZZ_ASSERT(a.dtype == b.dtype && a.shape == b.shape && a.bytes == b.bytes);
   }
   pf::fuzz::accepted();
   return 0;

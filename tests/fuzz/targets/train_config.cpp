@@ -15,8 +15,11 @@ PF_FUZZ_TARGET(train_config) {
         pf::train::TrainConfig::parse(pf::load_yaml_string(text, "fuzz.yml"));
     const std::string resolved = c.resolved_yaml();
     pf::fuzz::accepted();
-    // What we write as the resolved config is itself a config we read back.
-    (void)pf::train::TrainConfig::parse(pf::load_yaml_string(resolved, "resolved.yml"));
+    // What we write as the resolved config is itself a config we read back, and it resolves to
+    // itself: a resumed run sees exactly the options the first run used.
+    const pf::train::TrainConfig again =
+        pf::train::TrainConfig::parse(pf::load_yaml_string(resolved, "resolved.yml"));
+    PF_FUZZ_ASSERT(again.resolved_yaml() == resolved);
   } catch (const pf::Error& e) {
     pf::fuzz::expected(e);
   }

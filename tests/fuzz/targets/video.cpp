@@ -29,10 +29,10 @@ PF_FUZZ_TARGET(video) {
     std::vector<cv::Mat> following;
     int64_t last = -1;
     for (int n = 0; n < 16 && reader.next(frame, &following, 2); ++n) {
-      PF_FUZZ_CHECK(frame.rgb.type() == CV_32FC3 && !frame.rgb.empty());
-      PF_FUZZ_CHECK(frame.index > last);  // frame numbers strictly increase
+      PF_FUZZ_ASSERT(frame.rgb.type() == CV_32FC3 && !frame.rgb.empty());
+      PF_FUZZ_ASSERT(frame.index > last);  // frame numbers strictly increase
       last = frame.index;
-      for (const cv::Mat& f : following) PF_FUZZ_CHECK(f.type() == CV_32FC3);
+      for (const cv::Mat& f : following) PF_FUZZ_ASSERT(f.type() == CV_32FC3);
     }
     if (last >= 0) pf::fuzz::accepted();
   } catch (const pf::Error& e) {

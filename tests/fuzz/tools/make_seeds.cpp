@@ -4,6 +4,7 @@
 // program only documents and reproduces them.
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,14 @@ namespace fs = std::filesystem;
 using namespace pf::models;
 
 namespace {
+
+// Every seed must be what the fuzz target's happy path takes: a checkpoint that reads back to the
+// same tensors and loads as the model it was made from. A seed that does not is a bug here.
+void require(bool ok, const std::string& what) {
+  if (ok) return;
+  std::cerr << "fuzz_make_seeds: " << what << "\n";
+  std::exit(1);
+}
 
 void write(const fs::path& p, const std::vector<uint8_t>& bytes) {
   fs::create_directories(p.parent_path());
@@ -70,8 +79,11 @@ int main(int argc, char** argv) {
     const auto module = build_model(m.spec);
     const NamedTensors tensors = module_state(*module.ptr(), m.dtype);
     const Metadata meta = m.spec.to_metadata();
-    write(out / "checkpoint" / (std::string(m.name) + ".safetensors"),
-          write_safetensors(tensors, meta));
+    const std::vector<uint8_t> st = write_safetensors(tensors, meta);
+    const Checkpoint back = read_safetensors(st, m.name);
+    require(back.tensors.size() == tensors.size(), std::string(m.name) + ": tensors lost");
+    require(load_model(back, m.name).param_count > 0, std::string(m.name) + ": does not load");
+    write(out / "checkpoint" / (std::string(m.name) + ".safetensors"), st);
     write(out / "safetensors" / (std::string(m.name) + ".safetensors"),
           write_safetensors(tensors, meta));
     if (!m.pth) continue;
