@@ -242,6 +242,8 @@ void write_block(const Token* tokens, size_t count, const uint32_t* lit_counts,
   }
   const std::vector<uint16_t> lit_code = canonical_codes(lit_len);
   const std::vector<uint16_t> dist_code = canonical_codes(dist_len);
+  uint16_t last_dist = 0;
+  int ds = 0;
   for (size_t i = 0; i < count; ++i) {
     const Token& t = tokens[i];
     if (t.dist == 0) {
@@ -251,7 +253,7 @@ void write_block(const Token* tokens, size_t count, const uint32_t* lit_counts,
     const int ls = kLengths.symbol[t.length_or_literal];
     bits.put(lit_code[257 + ls], lit_len[257 + ls]);
     bits.put(t.length_or_literal - kLengthBase[ls], kLengthExtra[ls]);
-    const int ds = dist_symbol(t.dist);
+    if (t.dist != last_dist) last_dist = t.dist, ds = dist_symbol(t.dist);  // two distances only
     bits.put(dist_code[ds], dist_len[ds]);
     bits.put(t.dist - kDistBase[ds], kDistExtra[ds]);
   }
