@@ -1,5 +1,6 @@
 #include "degrade/job.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -318,6 +319,16 @@ void keep_frame_buffers_mapped() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+// OpenCV's core links LAPACK, which Debian resolves to OpenBLAS; its pthread build starts a
+// worker per core at load time, and each spins in sched_yield for ~2^28 cycles (~0.1 s of a core)
+// before it sleeps. The engine makes no BLAS calls, so the workers are stopped; OpenBLAS starts
+// them again by itself if something calls it later.
+void stop_idle_blas_workers() {
+  using Shutdown = int (*)();
+  if (auto shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_")))
+    shutdown();
+}
+
 }  // namespace
 
 JobSummary run_degrade_job(const DegradeConfig& config, const JobOptions& options) {
@@ -327,6 +338,7 @@ JobSummary run_degrade_job(const DegradeConfig& config, const JobOptions& option
     throw Error("--shard must be i/N with 0 <= i < N");
   cv::setNumThreads(1);  // our threads are the parallelism; keeps `--threads N` honest
   keep_frame_buffers_mapped();
+  stop_idle_blas_workers();
   return Job(config, options).run();
 }
 
