@@ -5,10 +5,12 @@
 #include <array>
 #include <cmath>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <vector>
 
 #include "degrade/color_space.h"
 #include "degrade/op.h"
+#include "degrade/simd/noise_stream.h"
 
 namespace pf::degrade {
 
@@ -26,19 +28,16 @@ struct NoiseParams {
 
 using Planes = std::vector<cv::Mat>;  // CV_32FC1 planes
 
-cv::Mat gaussian_plane(cv::Size size, double sigma, Rng& rng) {
+cv::Mat gaussian_plane(cv::Size size, double sigma, NoiseStream& random) {
   cv::Mat noise(size, CV_32F);
-  const double k = sigma / 255.0;
-  for (int y = 0; y < noise.rows; ++y) {
-    float* row = noise.ptr<float>(y);
-    for (int x = 0; x < noise.cols; ++x) row[x] = static_cast<float>(rng.normal_fast() * k);
-  }
+  for (int y = 0; y < noise.rows; ++y)
+    random.normals(noise.ptr<float>(y), noise.cols, static_cast<float>(sigma / 255.0));
   return noise;
 }
 
 // Multiplicative noise: its std dev is sigma/255 of the signal itself.
-cv::Mat speckle_plane(const cv::Mat& signal, double sigma, Rng& rng) {
-  return gaussian_plane(signal.size(), sigma, rng).mul(signal);
+cv::Mat speckle_plane(const cv::Mat& signal, double sigma, NoiseStream& random) {
+  return gaussian_plane(signal.size(), sigma, random).mul(signal);
 }
 
 // The 8-bit level a value rounds to (Real-ESRGAN rounds to 8 bits before Poisson noise).
@@ -73,18 +72,19 @@ class PoissonLevels {
   // levels - v) * scale; it is tabulated in the alias entries.
   PoissonLevels(double levels, double scale) : levels_(levels), scale_(scale) {}
 
-  float noise(int q, Rng& rng) {
+  // The noise of a pixel at level q, from one random word.
+  float noise(int q, uint32_t word) {
     const std::vector<Entry>& t = table(q);
-    // The integer part of u * n picks the entry, the fraction decides between it and its alias.
-    const double x = rng.uniform() * static_cast<double>(t.size());
-    const auto i = static_cast<size_t>(x);
-    const Entry& e = t[i];
-    return x - static_cast<double>(i) < e.keep ? e.own_noise : e.alias_noise;
+    // With u = word / 2^32, the integer part of u * n picks the entry and the fraction (the low
+    // 32 bits of word * n) decides between it and its alias: exact integer arithmetic.
+    const uint64_t x = static_cast<uint64_t>(word) * t.size();
+    const Entry& e = t[x >> 32];
+    return static_cast<uint32_t>(x) < e.keep ? e.own_noise : e.alias_noise;
   }
 
  private:
   struct Entry {
-    double keep;  // probability of keeping this count rather than its alias
+    uint32_t keep;  // probability of keeping this count rather than its alias, times 2^32
     float own_noise, alias_noise;
   };
 
@@ -96,6 +96,11 @@ class PoissonLevels {
 
   float noise_of(size_t count, double value) const {
     return static_cast<float>((static_cast<double>(count) / levels_ - value) * scale_);
+  }
+
+  // p * 2^32 rounded, saturated: a fraction f of 32 bits keeps the entry when f < threshold.
+  static uint32_t keep_threshold(double p) {
+    return p >= 1.0 ? UINT32_MAX : static_cast<uint32_t>(std::llround(p * 0x1.0p32));
   }
 
   // Past the mean, terms fall faster than geometrically: once one is below this, the whole rest
@@ -140,22 +145,23 @@ class PoissonLevels {
     for (size_t k : large) alias[k] = k;
     t.resize(n);
     for (size_t k = 0; k < n; ++k)
-      t[k] = {keep[k], noise_of(k, value), noise_of(keep[k] < 1.0 ? alias[k] : k, value)};
+      t[k] = {keep_threshold(keep[k]), noise_of(k, value),
+              noise_of(keep[k] < 1.0 ? alias[k] : k, value)};
   }
 
   double levels_, scale_;
   std::array<std::vector<Entry>, 256> tables_;
 };
 
-cv::Mat poisson_plane(const cv::Mat& signal, double levels, double scale, Rng& rng) {
+cv::Mat poisson_plane(const cv::Mat& signal, double levels, double scale, NoiseStream& random) {
   PoissonLevels poisson(levels, scale);
   cv::Mat noise(signal.size(), CV_32F);
+  std::vector<uint32_t> words(signal.cols);
   for (int y = 0; y < signal.rows; ++y) {
     const float* in = signal.ptr<float>(y);
     float* out = noise.ptr<float>(y);
-    for (int x = 0; x < signal.cols; ++x) {
-      out[x] = poisson.noise(level_of(in[x]), rng);
-    }
+    random.words(words.data(), signal.cols);
+    for (int x = 0; x < signal.cols; ++x) out[x] = poisson.noise(level_of(in[x]), words[x]);
   }
   return noise;
 }
@@ -169,39 +175,34 @@ cv::Mat gray_reference(const cv::Mat& rgb, const Planes& planes, const std::stri
   return sum / static_cast<double>(planes.size());
 }
 
-cv::Mat additive_noise(const NoiseParams& p, const cv::Mat& signal, double levels, Rng& rng) {
-  if (p.type == "gaussian") return gaussian_plane(signal.size(), p.sigma, rng);
-  if (p.type == "speckle") return speckle_plane(signal, p.sigma, rng);
-  return poisson_plane(signal, levels, p.scale, rng);
+cv::Mat additive_noise(const NoiseParams& p, const cv::Mat& signal, double levels,
+                       NoiseStream& random) {
+  if (p.type == "gaussian") return gaussian_plane(signal.size(), p.sigma, random);
+  if (p.type == "speckle") return speckle_plane(signal, p.sigma, random);
+  return poisson_plane(signal, levels, p.scale, random);
 }
 
 void add_noise(const NoiseParams& p, const cv::Mat& rgb, Planes& planes, Rng& rng) {
+  NoiseStream random(rng);
   if (p.gray) {
     const cv::Mat reference = gray_reference(rgb, planes, p.channels);
     const double levels = p.type == "poisson" ? poisson_levels({reference}) : 0.0;
-    const cv::Mat noise = additive_noise(p, reference, levels, rng);
+    const cv::Mat noise = additive_noise(p, reference, levels, random);
     for (cv::Mat& plane : planes) plane += noise;
     return;
   }
   const double levels = p.type == "poisson" ? poisson_levels(planes) : 0.0;
-  for (cv::Mat& plane : planes) plane += additive_noise(p, plane, levels, rng);
+  for (cv::Mat& plane : planes) plane += additive_noise(p, plane, levels, random);
 }
 
 // RGB noise straight on the interleaved image, clipped in the same pass: no split, merge or
 // full-size noise planes. Colour noise is drawn in pixel order (R, G, B of each pixel in turn).
-template <class Sample>
-void add_clipped(cv::Mat& values, Sample sample) {
-  for (int y = 0; y < values.rows; ++y) {
-    float* row = values.ptr<float>(y);
-    for (int x = 0; x < values.cols; ++x) row[x] = std::clamp(row[x] + sample(row[x]), 0.f, 1.f);
-  }
-}
-
 void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
+  NoiseStream random(rng);
   if (p.gray) {
     const cv::Mat reference = rgb_to_luma(rgb);
     const double levels = p.type == "poisson" ? poisson_levels({reference}) : 0.0;
-    const cv::Mat noise = additive_noise(p, reference, levels, rng);
+    const cv::Mat noise = additive_noise(p, reference, levels, random);
     for (int y = 0; y < rgb.rows; ++y) {
       auto* row = rgb.ptr<cv::Vec3f>(y);
       const float* n = noise.ptr<float>(y);
@@ -211,14 +212,26 @@ void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
     return;
   }
   cv::Mat values = rgb.reshape(1);  // shares rgb's pixels
-  const double k = p.sigma / 255.0;
+  const auto k = static_cast<float>(p.sigma / 255.0);
+  const int n = values.cols;
   if (p.type == "gaussian") {
-    add_clipped(values, [&](float) { return static_cast<float>(rng.normal_fast() * k); });
-  } else if (p.type == "speckle") {
-    add_clipped(values, [&](float v) { return static_cast<float>(rng.normal_fast() * k) * v; });
-  } else {
-    PoissonLevels poisson(poisson_levels({values}), p.scale);
-    add_clipped(values, [&](float v) { return poisson.noise(level_of(v), rng); });
+    for (int y = 0; y < values.rows; ++y) random.add_normals_clamped(values.ptr<float>(y), n, k);
+    return;
+  }
+  std::vector<float> noise(n);
+  std::vector<uint32_t> words(n);
+  std::optional<PoissonLevels> poisson;
+  if (p.type == "poisson") poisson.emplace(poisson_levels({values}), p.scale);
+  for (int y = 0; y < values.rows; ++y) {
+    float* row = values.ptr<float>(y);
+    if (poisson) {
+      random.words(words.data(), n);
+      for (int x = 0; x < n; ++x) noise[x] = poisson->noise(level_of(row[x]), words[x]);
+    } else {  // speckle
+      random.normals(noise.data(), n, k);
+      for (int x = 0; x < n; ++x) noise[x] *= row[x];
+    }
+    for (int x = 0; x < n; ++x) row[x] = std::clamp(row[x] + noise[x], 0.f, 1.f);
   }
 }
 

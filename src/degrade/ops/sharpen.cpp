@@ -71,16 +71,23 @@ cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, dou
 
 namespace {
 
-// A ring of the last `size` rows made, row y in slot y % size.
+// A ring of the last `size` rows made, row y in slot y % size. Rows start on 64-byte boundaries:
+// the column filter reads each ring row once per tap, and a vector load that straddles two cache
+// lines costs two.
 class RowRing {
  public:
-  RowRing(int size, size_t floats) : size_(size), floats_(floats), buf_(size * floats) {}
-  float* operator[](int y) { return buf_.data() + static_cast<size_t>(y % size_) * floats_; }
+  RowRing(int size, size_t floats)
+      : size_(size), stride_((floats + 15) / 16 * 16), buf_(size * stride_ + 15) {
+    const auto address = reinterpret_cast<uintptr_t>(buf_.data());
+    base_ = buf_.data() + (64 - address % 64) % 64 / sizeof(float);
+  }
+  float* operator[](int y) { return base_ + static_cast<size_t>(y % size_) * stride_; }
 
  private:
   int size_;
-  size_t floats_;
+  size_t stride_;
   std::vector<float> buf_;
+  float* base_;
 };
 
 }  // namespace
@@ -101,7 +108,7 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
   const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
   RowRing blur(ring, n), mask(ring, n);
   std::vector<PaddedRow> padded(kRowBatch, PaddedRow(width, channels, half));
-  std::vector<std::vector<float>> soft(kRowBatch, std::vector<float>(n));
+  RowRing soft(kRowBatch, n);
   std::vector<const float*> taps(kRowBatch + 2 * half);
   std::vector<float*> outs(kRowBatch);
   for (int t = 0; t < rows + half; t += kRowBatch) {
@@ -121,12 +128,12 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
     const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
     if (y1 <= y0) continue;
     for (int j = 0; j < y1 - y0 + 2 * half; ++j) taps[j] = mask[mirror_row(y0 - half + j, rows)];
-    for (int r = 0; r < y1 - y0; ++r) outs[r] = soft[r].data();
+    for (int r = 0; r < y1 - y0; ++r) outs[r] = soft[r];
     sym_filter_columns(taps.data(), y1 - y0, gauss, n, outs.data());
     for (int y = y0; y < y1; ++y) {
       const float* in = source.ptr<float>(y);
       const float* bl = blur[y];
-      const float* sm = soft[y - y0].data();
+      const float* sm = soft[y - y0];
       float* out = img.ptr<float>(y);
       for (int x = 0; x < n; ++x) {
         const float sharp = std::clamp(in[x] + amount * (in[x] - bl[x]), 0.f, 1.f);

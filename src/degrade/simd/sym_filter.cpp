@@ -138,7 +138,7 @@ void sym_filter_columns(const float* const* rows, int count, const HalfKernel& k
   const int half = static_cast<int>(k.size()) - 1;
   // Tiles of columns: the count + 2 * half source rows of one tile stay in cache while the tile's
   // output rows are made (a whole 1080p row of 51 source rows would not: ~1.2 MB per row).
-  constexpr int kTileFloats = 512;
+  constexpr int kTileFloats = 256;
   for (int x0 = 0; x0 < n; x0 += kTileFloats) {
     const int x1 = std::min(n, x0 + kTileFloats);
     for (int r = 0; r < count; ++r)
@@ -147,10 +147,14 @@ void sym_filter_columns(const float* const* rows, int count, const HalfKernel& k
 }
 
 PaddedRow::PaddedRow(int width, int channels, int half)
-    : buf_(static_cast<size_t>(width + 2 * half) * channels),
+    : buf_(static_cast<size_t>(width + 2 * half) * channels + 16),
       width_(width),
       channels_(channels),
-      half_(half) {}
+      half_(half) {
+  const auto margin =
+      reinterpret_cast<uintptr_t>(buf_.data() + static_cast<size_t>(half) * channels);
+  start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(float);
+}
 
 void PaddedRow::filter(const HalfKernel& k, float* out) {
   const int half = static_cast<int>(k.size()) - 1;

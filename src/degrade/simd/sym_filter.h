@@ -47,13 +47,19 @@ constexpr int kRowBatch = 16;
 class PaddedRow {
  public:
   PaddedRow(int width, int channels, int half);
-  float* data() { return buf_.data() + static_cast<ptrdiff_t>(half_) * channels_; }
+  // A copy is a fresh row of the same shape (its own aligned start).
+  PaddedRow(const PaddedRow& o) : PaddedRow(o.width_, o.channels_, o.half_) {}
+  PaddedRow& operator=(const PaddedRow&) = delete;
+  // 64-byte aligned, so that the column filter's vector stores into it never straddle two cache
+  // lines.
+  float* data() { return buf_.data() + start_; }
   // Mirrors the margins from data()'s `width` pixels, then filters the row into `out`.
   void filter(const HalfKernel& k, float* out);
 
  private:
   std::vector<float> buf_;
   int width_, channels_, half_;
+  size_t start_;  // index of pixel 0 in buf_: at least half_ pixels in, on a 64-byte boundary
 };
 
 // A 2-D kernel with point symmetry (every blur kernel of the engine: Gaussians, generalized and

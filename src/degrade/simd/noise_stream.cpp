@@ -1,0 +1,239 @@
+// Highway kernels of noise_stream.h, compiled once per instruction set through
+// hwy/foreach_target.h; the HWY_ONCE part holds the tables and the dispatching class.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "degrade/simd/noise_stream.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace pf::degrade::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// At most 16 lanes, so the generator's lanes map onto whole vectors on every target.
+using DU = hn::CappedTag<uint32_t, 16>;
+
+// xoshiro128++ on lanes [j, j + Lanes) of the state (four arrays of 16 words): one output word
+// per lane, the state advanced once.
+template <class V>
+HWY_INLINE V step(uint32_t* state, size_t j) {
+  const DU du;
+  V s0 = hn::Load(du, state + j), s1 = hn::Load(du, state + 16 + j);
+  V s2 = hn::Load(du, state + 32 + j), s3 = hn::Load(du, state + 48 + j);
+  const V result = hn::Add(hn::RotateRight<25>(hn::Add(s0, s3)), s0);  // rotl 7
+  const V t = hn::ShiftLeft<9>(s1);
+  s2 = hn::Xor(s2, s0);
+  s3 = hn::Xor(s3, s1);
+  s1 = hn::Xor(s1, s2);
+  s0 = hn::Xor(s0, s3);
+  s2 = hn::Xor(s2, t);
+  s3 = hn::RotateRight<21>(s3);  // rotl 11
+  hn::Store(s0, du, state + j);
+  hn::Store(s1, du, state + 16 + j);
+  hn::Store(s2, du, state + 32 + j);
+  hn::Store(s3, du, state + 48 + j);
+  return result;
+}
+
+void Words(uint32_t* state, int blocks, uint32_t* out) {
+  const DU du;
+  using V = hn::Vec<DU>;
+  const size_t lanes = hn::Lanes(du);
+  for (int b = 0; b < blocks; ++b)
+    for (size_t j = 0; j < 16; j += lanes) hn::StoreU(step<V>(state, j), du, out + b * 16 + j);
+}
+
+// Ziggurat candidates: the layer i is the word's low 7 bits, u in [-1, 1) its top 24 bits, the
+// candidate x = u * edge[i], accepted at once when |x| < edge[i + 1]. Writes the candidates and
+// their words; rejected[b] says whether block b has a lane to finish in scalar code.
+void NormalCandidates(uint32_t* state, const float* edge, int blocks, float* out, uint32_t* words,
+                      uint8_t* rejected) {
+  const DU du;
+  const hn::Rebind<int32_t, DU> di;
+  const hn::Rebind<float, DU> df;
+  using V = hn::Vec<DU>;
+  const size_t lanes = hn::Lanes(du);
+  const auto layer_bits = hn::Set(du, 127u);
+  const auto unit = hn::Set(df, 0x1.0p-23f);
+  for (int b = 0; b < blocks; ++b) {
+    bool any = false;
+    for (size_t j = 0; j < 16; j += lanes) {
+      const V w = step<V>(state, j);
+      const auto layer = hn::BitCast(di, hn::And(w, layer_bits));
+      const auto u = hn::Mul(hn::ConvertTo(df, hn::ShiftRight<8>(hn::BitCast(di, w))), unit);
+      const auto x = hn::Mul(u, hn::GatherIndex(df, edge, layer));
+      const auto inside = hn::Lt(hn::Abs(x), hn::GatherIndex(df, edge + 1, layer));
+      any = any || !hn::AllTrue(df, inside);
+      hn::StoreU(x, df, out + b * 16 + j);
+      hn::StoreU(w, du, words + b * 16 + j);
+    }
+    rejected[b] = any;
+  }
+}
+
+void Scale(float* values, int n, float scale) {
+  const hn::ScalableTag<float> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto s = hn::Set(d, scale);
+  int i = 0;
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(hn::Mul(hn::LoadU(d, values + i), s), d, values + i);
+  for (; i < n; ++i) values[i] = values[i] * scale;
+}
+
+// values[i] = clamp(values[i] + noise[i] * scale, 0, 1).
+void AddScaledClamped(float* values, const float* noise, int n, float scale) {
+  const hn::ScalableTag<float> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto s = hn::Set(d, scale), zero = hn::Zero(d), one = hn::Set(d, 1.f);
+  int i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto v = hn::Add(hn::LoadU(d, values + i), hn::Mul(hn::LoadU(d, noise + i), s));
+    hn::StoreU(hn::Min(hn::Max(v, zero), one), d, values + i);
+  }
+  for (; i < n; ++i) {
+    const float v = values[i] + noise[i] * scale;
+    values[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+  }
+}
+
+}  // namespace pf::degrade::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <cmath>
+
+#include "degrade/simd/noise_stream.h"
+
+namespace pf::degrade {
+
+HWY_EXPORT(Words);
+HWY_EXPORT(NormalCandidates);
+HWY_EXPORT(Scale);
+HWY_EXPORT(AddScaledClamped);
+
+namespace {
+
+// Marsaglia & Tsang's 128-layer ziggurat for the standard normal.
+constexpr int kLayers = 128;
+constexpr double kTailStart = 3.442619855899;       // R: where the base layer's tail begins
+constexpr double kLayerArea = 9.91256303526217e-3;  // V: the area of every layer
+constexpr int kChunkBlocks = 64;                    // blocks per kernel call (1,024 samples)
+
+double gauss_shape(double x) {
+  return std::exp(-0.5 * x * x);
+}
+
+// Layer edges x[0..128] (x[0] = V / f(R), the base layer's virtual width; x[128] = 0) in float
+// for the vector test, and the density at each edge for the wedge test. Built once, read-only.
+struct Ziggurat {
+  alignas(64) float edge[kLayers + 1];
+  double density[kLayers + 1];
+  Ziggurat() {
+    double x[kLayers + 1];
+    x[0] = kLayerArea / gauss_shape(kTailStart);
+    x[1] = kTailStart;
+    for (int i = 1; i < kLayers - 1; ++i)
+      x[i + 1] = std::sqrt(-2.0 * std::log(gauss_shape(x[i]) + kLayerArea / x[i]));
+    x[kLayers] = 0.0;
+    for (int i = 0; i <= kLayers; ++i) {
+      edge[i] = static_cast<float>(x[i]);
+      density[i] = gauss_shape(x[i]);
+    }
+  }
+};
+
+const Ziggurat& ziggurat() {
+  static const Ziggurat z;
+  return z;
+}
+
+float candidate(uint32_t word, int& layer) {
+  layer = static_cast<int>(word & 127u);
+  const float u = static_cast<float>(static_cast<int32_t>(word) >> 8) * 0x1.0p-23f;
+  return u * ziggurat().edge[layer];
+}
+
+}  // namespace
+
+NoiseStream::NoiseStream(Rng& rng) : rng_(rng) {
+  for (int lane = 0; lane < kLanes; ++lane) {
+    uint32_t any = 0;
+    for (int k = 0; k < 4; k += 2) {
+      const uint64_t v = rng.next_u64();
+      state_[k][lane] = static_cast<uint32_t>(v);
+      state_[k + 1][lane] = static_cast<uint32_t>(v >> 32);
+      any |= state_[k][lane] | state_[k + 1][lane];
+    }
+    if (any == 0) state_[0][lane] = 1;  // the all-zero state would stay zero
+  }
+  ziggurat();  // built here, not inside the first row
+}
+
+float NoiseStream::finish_normal(uint32_t word, Rng& rng) {
+  const Ziggurat& z = ziggurat();
+  for (;;) {
+    int i;
+    const float x = candidate(word, i);
+    if (std::fabs(x) < z.edge[i + 1]) return x;
+    if (i == 0) {  // the base layer beyond R: Marsaglia's tail method
+      double tx, ty;
+      do {
+        tx = std::log(1.0 - rng.uniform()) / kTailStart;
+        ty = std::log(1.0 - rng.uniform());
+      } while (-2.0 * ty < tx * tx);
+      return static_cast<float>(x < 0 ? tx - kTailStart : kTailStart - tx);
+    }
+    if (z.density[i + 1] + (z.density[i] - z.density[i + 1]) * rng.uniform() <
+        gauss_shape(static_cast<double>(x)))
+      return x;
+    word = static_cast<uint32_t>(rng.next_u64() >> 32);
+  }
+}
+
+void NoiseStream::words(uint32_t* out, int n) {
+  uint32_t* state = &state_[0][0];
+  const int full = n / kLanes;
+  if (full > 0) HWY_DYNAMIC_DISPATCH(Words)(state, full, out);
+  if (n % kLanes != 0) {
+    alignas(64) uint32_t last[kLanes];
+    HWY_DYNAMIC_DISPATCH(Words)(state, 1, last);
+    std::copy(last, last + n % kLanes, out + full * kLanes);
+  }
+}
+
+void NoiseStream::normals(float* out, int n, float scale) {
+  alignas(64) float values[kChunkBlocks * kLanes];
+  alignas(64) uint32_t words[kChunkBlocks * kLanes];
+  uint8_t rejected[kChunkBlocks];
+  const Ziggurat& z = ziggurat();
+  for (int done = 0; done < n;) {
+    const int count = std::min(n - done, kChunkBlocks * kLanes);
+    const int blocks = (count + kLanes - 1) / kLanes;
+    HWY_DYNAMIC_DISPATCH(NormalCandidates)(&state_[0][0], z.edge, blocks, values, words, rejected);
+    for (int b = 0; b < blocks; ++b) {
+      if (!rejected[b]) continue;
+      for (int i = b * kLanes; i < (b + 1) * kLanes; ++i) {
+        int layer;
+        if (!(std::fabs(candidate(words[i], layer)) < z.edge[layer + 1]))
+          values[i] = finish_normal(words[i], rng_);
+      }
+    }
+    HWY_DYNAMIC_DISPATCH(Scale)(values, count, scale);
+    std::copy(values, values + count, out + done);
+    done += count;
+  }
+}
+
+void NoiseStream::add_normals_clamped(float* values, int n, float scale) {
+  alignas(64) float noise[kChunkBlocks * kLanes];
+  for (int done = 0; done < n;) {
+    const int count = std::min(n - done, kChunkBlocks * kLanes);
+    normals(noise, count, 1.f);
+    HWY_DYNAMIC_DISPATCH(AddScaledClamped)(values + done, noise, count, scale);
+    done += count;
+  }
+}
+
+}  // namespace pf::degrade
+#endif  // HWY_ONCE
