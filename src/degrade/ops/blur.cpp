@@ -165,20 +165,22 @@ cv::Mat trim_rim(const cv::Mat& kernel, double budget, double& trimmed_l1) {
   return kernel(cv::Rect(rings, rings, n - 2 * rings, n - 2 * rings)).clone();
 }
 
-// CPU ms per 1920x1080 RGB float frame on the benchmark VM (bench/RESULTS.md): filter2D runs the
-// taps directly below 130 of them and through a DFT above; one separable term is a row and a
-// column pass plus the accumulation. Only the ratios matter.
+// CPU ms per 1920x1080 RGB float frame on the benchmark VM (AVX-512, bench/RESULTS.md "Round
+// 3"), fitted to 40 kernels drawn as Real-ESRGAN draws them: filter2D runs the taps directly below
+// 130 of them and through a DFT above; a separable term (symmetric or antisymmetric) is a column
+// and a row pass of the vectorised filter, added into the sum by the row pass; a kept tap pair
+// of the 2-D filter is two loads and three vector operations per output. Only the ratios matter.
 double filter2d_cost(int n) {
-  return n * n < 130 ? 5.0 + 0.18 * n * n : 140.0;
+  return n * n < 130 ? 2.0 + 0.28 * n * n : 150.0;
 }
 
 double separable_cost(int n, size_t terms) {
-  return static_cast<double>(terms) * (9.0 + 0.45 * n);
+  return static_cast<double>(terms) * (4.8 + 0.25 * n);
 }
 
-// The vectorised tap-pair convolution (degrade/simd/sym_filter.h): per kept pair of taps.
+// The vectorised tap-pair convolution (degrade/simd/sym_filter.h).
 double paired_taps_cost(const PairedTaps& t) {
-  return 5.0 + 0.55 * static_cast<double>(t.w.size());
+  return 4.5 + 0.4 * static_cast<double>(t.w.size());
 }
 
 // Default stripe: about 1 Mpixel, so the per-term scratch of a 4K frame is ~12 MB instead of a
@@ -190,15 +192,16 @@ constexpr int kStripePixels = 1 << 20;
 // same rows of the whole-image filter.
 void apply_separable(const cv::Mat& src, cv::Mat& dst, const SeparableTerms& t, int stripe_rows) {
   if (stripe_rows <= 0) stripe_rows = std::max(64, kStripePixels / std::max(1, src.cols));
-  // Terms whose row and column are both even functions (a Gaussian, and most SVD terms of the
-  // point-symmetric kernels) run on the vectorised symmetric filter; the others on OpenCV's.
+  // Terms whose row and column are each even or odd functions (a Gaussian; the SVD terms of the
+  // point-symmetric kernels, but for degenerate singular values) run on the vectorised symmetric
+  // filter, added to the sum as they are made; the others on OpenCV's.
   std::vector<HalfKernel> half_rows(t.rows.size()), half_columns(t.rows.size());
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const cv::Mat r = t.rows[i].reshape(1, 1), c = t.columns[i].reshape(1, 1);
     const std::vector<double> row(r.begin<float>(), r.end<float>());
     const std::vector<double> column(c.begin<float>(), c.end<float>());
     try {
-      half_rows[i] = half_of_symmetric(row), half_columns[i] = half_of_symmetric(column);
+      half_rows[i] = half_of_kernel(row), half_columns[i] = half_of_kernel(column);
     } catch (const Error&) {
       half_rows[i].clear(), half_columns[i].clear();
     }
@@ -209,13 +212,13 @@ void apply_separable(const cv::Mat& src, cv::Mat& dst, const SeparableTerms& t, 
     const cv::Mat in = src.rowRange(y0, y1);
     cv::Mat sum = out.rowRange(y0, y1);
     for (size_t i = 0; i < t.rows.size(); ++i) {
-      cv::Mat& target = i == 0 ? sum : term;
       if (!half_rows[i].empty()) {
-        sym_sep_filter_rows(src, y0, y1, half_rows[i], half_columns[i], target);
-      } else {
-        cv::sepFilter2D(in, target, -1, t.rows[i], t.columns[i], cv::Point(-1, -1), 0,
-                        cv::BORDER_REFLECT_101);
+        sym_sep_filter_rows(src, y0, y1, half_rows[i], half_columns[i], sum, i > 0);
+        continue;
       }
+      cv::Mat& target = i == 0 ? sum : term;
+      cv::sepFilter2D(in, target, -1, t.rows[i], t.columns[i], cv::Point(-1, -1), 0,
+                      cv::BORDER_REFLECT_101);
       if (i > 0) sum += term;
     }
   }

@@ -11,9 +11,22 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // out[i] = w[0] * c[i] + sum_k w[k] * (a_k[i] + b_k[i]) for i in [0, n), where a_k = at(-k) and
 // b_k = at(+k) are the samples k taps away: other rows (vertical) or the same row shifted by k
-// pixels (horizontal). Four vectors at a time, then one, then scalars, all in the same order, so
-// the tail gives what a wider vector would have.
-template <class At>
+// pixels (horizontal). Odd kernels take b_k[i] - a_k[i] instead of the sum; with Accumulate the
+// result is added to out[i] as the last step. Four vectors at a time, then one, then scalars,
+// all in the same order, so the tail gives what a wider vector would have.
+template <bool Odd, class D, class V>
+HWY_INLINE V pair_of(D, V a, V b) {
+  if constexpr (Odd) return hn::Sub(b, a);
+  return hn::Add(a, b);
+}
+
+template <bool Accumulate, class D, class V>
+HWY_INLINE void store(D d, V s, float* out) {
+  if constexpr (Accumulate) s = hn::Add(hn::LoadU(d, out), s);
+  hn::StoreU(s, d, out);
+}
+
+template <bool Odd, bool Accumulate, class At>
 HWY_INLINE void symmetric_pass(const At& at, const float* w, int half, int begin, int n,
                                float* out) {
   const hn::ScalableTag<float> d;
@@ -30,44 +43,58 @@ HWY_INLINE void symmetric_pass(const At& at, const float* w, int half, int begin
       const auto wk = hn::Set(d, w[k]);
       const float* a = at(-k) + i;
       const float* b = at(k) + i;
-      s0 = hn::Add(s0, hn::Mul(wk, hn::Add(hn::LoadU(d, a), hn::LoadU(d, b))));
-      s1 = hn::Add(s1, hn::Mul(wk, hn::Add(hn::LoadU(d, a + lanes), hn::LoadU(d, b + lanes))));
-      s2 = hn::Add(s2,
-                   hn::Mul(wk, hn::Add(hn::LoadU(d, a + 2 * lanes), hn::LoadU(d, b + 2 * lanes))));
-      s3 = hn::Add(s3,
-                   hn::Mul(wk, hn::Add(hn::LoadU(d, a + 3 * lanes), hn::LoadU(d, b + 3 * lanes))));
+      const auto pair = [&](int offset) {
+        return pair_of<Odd>(d, hn::LoadU(d, a + offset), hn::LoadU(d, b + offset));
+      };
+      s0 = hn::Add(s0, hn::Mul(wk, pair(0)));
+      s1 = hn::Add(s1, hn::Mul(wk, pair(lanes)));
+      s2 = hn::Add(s2, hn::Mul(wk, pair(2 * lanes)));
+      s3 = hn::Add(s3, hn::Mul(wk, pair(3 * lanes)));
     }
-    hn::StoreU(s0, d, out + i);
-    hn::StoreU(s1, d, out + i + lanes);
-    hn::StoreU(s2, d, out + i + 2 * lanes);
-    hn::StoreU(s3, d, out + i + 3 * lanes);
+    store<Accumulate>(d, s0, out + i);
+    store<Accumulate>(d, s1, out + i + lanes);
+    store<Accumulate>(d, s2, out + i + 2 * lanes);
+    store<Accumulate>(d, s3, out + i + 3 * lanes);
   }
   for (; i + lanes <= n; i += lanes) {
     auto s = hn::Mul(w0, hn::LoadU(d, at(0) + i));
     for (int k = 1; k <= half; ++k)
-      s = hn::Add(
-          s, hn::Mul(hn::Set(d, w[k]), hn::Add(hn::LoadU(d, at(-k) + i), hn::LoadU(d, at(k) + i))));
-    hn::StoreU(s, d, out + i);
+      s = hn::Add(s, hn::Mul(hn::Set(d, w[k]),
+                             pair_of<Odd>(d, hn::LoadU(d, at(-k) + i), hn::LoadU(d, at(k) + i))));
+    store<Accumulate>(d, s, out + i);
   }
   for (; i < n; ++i) {
     float s = w[0] * at(0)[i];
-    for (int k = 1; k <= half; ++k) s = s + w[k] * (at(-k)[i] + at(k)[i]);
-    out[i] = s;
+    for (int k = 1; k <= half; ++k)
+      s = s + w[k] * (Odd ? at(k)[i] - at(-k)[i] : at(-k)[i] + at(k)[i]);
+    out[i] = Accumulate ? out[i] + s : s;
   }
 }
 
 // rows[half + k] is the source row k rows below the output row (k in [-half, half]); floats
 // [begin, end) of the row.
-void VerticalPass(const float* const* rows, const float* w, int half, int begin, int end,
+void VerticalPass(const float* const* rows, const float* w, int half, bool odd, int begin, int end,
                   float* out) {
-  symmetric_pass([rows, half](int k) { return rows[half + k]; }, w, half, begin, end, out);
+  const auto at = [rows, half](int k) { return rows[half + k]; };
+  if (odd)
+    symmetric_pass<true, false>(at, w, half, begin, end, out);
+  else
+    symmetric_pass<false, false>(at, w, half, begin, end, out);
 }
 
 // `in` is a row of interleaved pixels of `step` floats each, with at least half * step valid
 // (mirrored) floats before in[0] and after in[n - 1].
-void HorizontalPass(const float* in, int step, const float* w, int half, int n, float* out) {
-  symmetric_pass([in, step](int k) { return in + static_cast<ptrdiff_t>(k) * step; }, w, half, 0, n,
-                 out);
+void HorizontalPass(const float* in, int step, const float* w, int half, bool odd, bool accumulate,
+                    int n, float* out) {
+  const auto at = [in, step](int k) { return in + static_cast<ptrdiff_t>(k) * step; };
+  if (odd && accumulate)
+    symmetric_pass<true, true>(at, w, half, 0, n, out);
+  else if (odd)
+    symmetric_pass<true, false>(at, w, half, 0, n, out);
+  else if (accumulate)
+    symmetric_pass<false, true>(at, w, half, 0, n, out);
+  else
+    symmetric_pass<false, false>(at, w, half, 0, n, out);
 }
 
 // A 2-D kernel with point symmetry, k(dy, dx) = k(-dy, -dx), as a list of tap pairs: out[i] =
@@ -75,10 +102,11 @@ void HorizontalPass(const float* in, int step, const float* w, int half, int n, 
 // b[p] point at the two taps' samples for output 0.
 void PairedTapsPass(const float* const* a, const float* const* b, const float* w, int pairs,
                     const float* centre, int begin, int end, float* out) {
-  symmetric_pass([a, b, centre](int k) { return k == 0  ? centre
-                                                : k < 0 ? a[-k - 1]
-                                                        : b[k - 1]; },
-                 w, pairs, begin, end, out);
+  symmetric_pass<false, false>(
+      [a, b, centre](int k) { return k == 0  ? centre
+                                     : k < 0 ? a[-k - 1]
+                                             : b[k - 1]; }, w, pairs,
+      begin, end, out);
 }
 
 }  // namespace pf::degrade::HWY_NAMESPACE
@@ -110,7 +138,10 @@ int reflect_101(int i, int n) {
 
 }  // namespace
 
-HalfKernel half_of_symmetric(const std::vector<double>& taps) {
+namespace {
+
+// The half of `taps` with parity `odd`, or an empty kernel if the taps do not have it.
+HalfKernel half_with_parity(const std::vector<double>& taps, bool odd, int& failed_at) {
   const int size = static_cast<int>(taps.size());
   if (size % 2 == 0)
     throw Error("sym_filter: kernel size must be odd, got " + std::to_string(size));
@@ -118,11 +149,35 @@ HalfKernel half_of_symmetric(const std::vector<double>& taps) {
   double scale = 0;
   for (double t : taps) scale = std::max(scale, std::fabs(t));
   HalfKernel out(half + 1);
+  out.odd = odd;
   for (int k = 0; k <= half; ++k) {
-    if (std::fabs(taps[half - k] - taps[half + k]) > 1e-7 * scale)
-      throw Error("sym_filter: kernel is not symmetric at offset " + std::to_string(k));
-    out[k] = static_cast<float>(taps[half + k]);
+    const double mirrored = odd ? -taps[half - k] : taps[half - k];
+    if (std::fabs(mirrored - taps[half + k]) > 1e-7 * scale) {
+      failed_at = k;
+      return {};
+    }
+    out[k] = k == 0 && odd ? 0.f : static_cast<float>(taps[half + k]);
   }
+  return out;
+}
+
+}  // namespace
+
+HalfKernel half_of_symmetric(const std::vector<double>& taps) {
+  int failed_at = 0;
+  HalfKernel out = half_with_parity(taps, false, failed_at);
+  if (out.empty())
+    throw Error("sym_filter: kernel is not symmetric at offset " + std::to_string(failed_at));
+  return out;
+}
+
+HalfKernel half_of_kernel(const std::vector<double>& taps) {
+  int failed_at = 0;
+  HalfKernel out = half_with_parity(taps, false, failed_at);
+  if (out.empty()) out = half_with_parity(taps, true, failed_at);
+  if (out.empty())
+    throw Error("sym_filter: kernel is neither symmetric nor antisymmetric at offset " +
+                std::to_string(failed_at));
   return out;
 }
 
@@ -142,7 +197,7 @@ void sym_filter_columns(const float* const* rows, int count, const HalfKernel& k
   for (int x0 = 0; x0 < n; x0 += kTileFloats) {
     const int x1 = std::min(n, x0 + kTileFloats);
     for (int r = 0; r < count; ++r)
-      HWY_DYNAMIC_DISPATCH(VerticalPass)(rows + r, k.data(), half, x0, x1, out[r]);
+      HWY_DYNAMIC_DISPATCH(VerticalPass)(rows + r, k.data(), half, k.odd, x0, x1, out[r]);
   }
 }
 
@@ -156,7 +211,7 @@ PaddedRow::PaddedRow(int width, int channels, int half)
   start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(float);
 }
 
-void PaddedRow::filter(const HalfKernel& k, float* out) {
+void PaddedRow::filter(const HalfKernel& k, float* out, bool accumulate) {
   const int half = static_cast<int>(k.size()) - 1;
   if (half > half_) throw Error("sym_filter: kernel wider than the row's margins");
   float* row = data();
@@ -167,18 +222,24 @@ void PaddedRow::filter(const HalfKernel& k, float* out) {
       row[(width_ - 1 + j) * channels_ + c] = row[right * channels_ + c];
     }
   }
-  HWY_DYNAMIC_DISPATCH(HorizontalPass)(row, channels_, k.data(), half, width_ * channels_, out);
+  HWY_DYNAMIC_DISPATCH(HorizontalPass)
+  (row, channels_, k.data(), half, k.odd, accumulate, width_ * channels_, out);
 }
 
 void sym_sep_filter_rows(const cv::Mat& src, int y0, int y1, const HalfKernel& kx,
-                         const HalfKernel& ky, cv::Mat& dst) {
+                         const HalfKernel& ky, cv::Mat& dst, bool accumulate) {
   if (src.depth() != CV_32F) throw Error("sym_filter: wants a float image");
   if (kx.empty() || ky.empty()) throw Error("sym_filter: empty kernel");
   if (y0 < 0 || y1 > src.rows || y0 > y1) throw Error("sym_filter: row range outside the image");
+  if (accumulate && (dst.rows != y1 - y0 || dst.cols != src.cols || dst.type() != src.type()))
+    throw Error("sym_filter: the sum to accumulate into has the wrong shape");
   if (dst.data == src.data) {  // the rows beyond each output row are still needed as they were
     cv::Mat fresh;
     sym_sep_filter_rows(src, y0, y1, kx, ky, fresh);
-    dst = fresh;
+    if (accumulate)
+      dst += fresh;
+    else
+      dst = fresh;
     return;
   }
   const int hy = static_cast<int>(ky.size()) - 1, n = src.cols * src.channels();
@@ -193,7 +254,7 @@ void sym_sep_filter_rows(const cv::Mat& src, int y0, int y1, const HalfKernel& k
       rows[j] = src.ptr<float>(reflect_101(y - hy + j, src.rows));
     for (int r = 0; r < count; ++r) outs[r] = padded[r].data();
     sym_filter_columns(rows.data(), count, ky, n, outs.data());
-    for (int r = 0; r < count; ++r) padded[r].filter(kx, dst.ptr<float>(y + r - y0));
+    for (int r = 0; r < count; ++r) padded[r].filter(kx, dst.ptr<float>(y + r - y0), accumulate);
   }
 }
 

@@ -14,11 +14,18 @@
 namespace pf::degrade {
 
 // One half of a symmetric kernel: half[0] is the centre tap, half[k] the weight of offsets -k
-// and +k. A kernel of size 2n+1 has n+1 entries.
-using HalfKernel = std::vector<float>;
+// and +k. A kernel of size 2n+1 has n+1 entries. An antisymmetric (`odd`) kernel has weight
+// half[k] at +k, -half[k] at -k and a zero centre: the odd terms of a 2-D kernel's separable
+// expansion (a rotated anisotropic Gaussian has them), which cost the same as the even ones.
+struct HalfKernel : std::vector<float> {
+  using std::vector<float>::vector;
+  bool odd = false;
+};
 
 // The half of an odd-sized kernel; throws unless `taps` is symmetric within 1e-7 relative.
 HalfKernel half_of_symmetric(const std::vector<double>& taps);
+// The same for a kernel that is symmetric or antisymmetric; throws if it is neither.
+HalfKernel half_of_kernel(const std::vector<double>& taps);
 // OpenCV's Gaussian of `ksize` taps (odd) and `sigma` (<= 0: OpenCV's sigma from ksize), in float
 // as cv::GaussianBlur uses it on float images.
 HalfKernel gaussian_half_kernel(int ksize, double sigma = 0);
@@ -26,9 +33,11 @@ HalfKernel gaussian_half_kernel(int ksize, double sigma = 0);
 // Rows [y0, y1) of `src` (CV_32FC1..4) filtered by `kx` along rows and `ky` along columns into
 // `dst` (y1 - y0 rows, reallocated if needed), the edges of the whole image mirrored as
 // BORDER_REFLECT_101 (OpenCV's default). Rows outside [y0, y1) are read as the filter needs them,
-// so stripes of a frame equal the same rows of the whole-frame result.
+// so stripes of a frame equal the same rows of the whole-frame result. With `accumulate`, the
+// result is added to `dst` (which must have the size and type already): dst + result, the same
+// bytes as adding a separately filtered term.
 void sym_sep_filter_rows(const cv::Mat& src, int y0, int y1, const HalfKernel& kx,
-                         const HalfKernel& ky, cv::Mat& dst);
+                         const HalfKernel& ky, cv::Mat& dst, bool accumulate = false);
 
 // cv::borderInterpolate(i, n, BORDER_REFLECT_101), also for offsets beyond one image size.
 int mirror_row(int i, int n);
@@ -53,8 +62,9 @@ class PaddedRow {
   // 64-byte aligned, so that the column filter's vector stores into it never straddle two cache
   // lines.
   float* data() { return buf_.data() + start_; }
-  // Mirrors the margins from data()'s `width` pixels, then filters the row into `out`.
-  void filter(const HalfKernel& k, float* out);
+  // Mirrors the margins from data()'s `width` pixels, then filters the row into `out` (adds the
+  // filtered row to `out` with `accumulate`).
+  void filter(const HalfKernel& k, float* out, bool accumulate = false);
 
  private:
   std::vector<float> buf_;
