@@ -76,6 +76,59 @@ TEST(SymFilter, SeparableEqualsOpenCvForEveryChannelCountAndSize) {
   std::printf("sym_sep_filter vs sepFilter2D: max abs difference %.3g\n", worst);
 }
 
+// An antisymmetric kernel: a derivative of a Gaussian, the shape of the odd SVD terms of a
+// rotated anisotropic blur kernel.
+std::vector<double> odd_taps(int ksize, double sigma) {
+  std::vector<double> t(ksize);
+  for (int i = 0; i < ksize; ++i) {
+    const double x = i - ksize / 2;
+    t[i] = x * std::exp(-x * x / (2 * sigma * sigma));
+  }
+  return t;
+}
+
+cv::Mat full_taps(const std::vector<double>& t) {
+  cv::Mat k(static_cast<int>(t.size()), 1, CV_32F);
+  for (size_t i = 0; i < t.size(); ++i) k.at<float>(static_cast<int>(i)) = static_cast<float>(t[i]);
+  return k;
+}
+
+TEST(SymFilter, OddKernelsEqualOpenCvAndAccumulatingAddsTheTerm) {
+  const HalfKernel odd = half_of_kernel(odd_taps(9, 2.0)), even = gaussian_half_kernel(7);
+  EXPECT_TRUE(odd.odd);
+  EXPECT_FALSE(even.odd);
+  EXPECT_FALSE(half_of_kernel({0.25, 0.5, 0.25}).odd);
+  EXPECT_THROW(half_of_kernel({0.2, 0.5, 0.3}), Error);
+  EXPECT_THROW(half_of_symmetric(odd_taps(9, 2.0)), Error);
+  double worst = 0;
+  for (int channels : {1, 3}) {
+    for (const cv::Size size : {cv::Size(97, 61), cv::Size(3, 5), cv::Size(1, 1)}) {
+      const cv::Mat img = random_image(size.height, size.width, channels, 21 + channels);
+      // odd x odd (the usual odd term), odd x even and even x odd.
+      for (const auto& [kx, ky] :
+           {std::pair{odd, odd}, std::pair{odd, even}, std::pair{even, odd}}) {
+        const cv::Mat fx = kx.odd ? full_taps(odd_taps(9, 2.0)) : full_kernel(kx);
+        const cv::Mat fy = ky.odd ? full_taps(odd_taps(9, 2.0)) : full_kernel(ky);
+        cv::Mat expected, fast;
+        cv::sepFilter2D(img, expected, -1, fx, fy, cv::Point(-1, -1), 0, cv::BORDER_REFLECT_101);
+        sym_sep_filter(img, fast, kx, ky);
+        const double d = cv::norm(expected, fast, cv::NORM_INF);
+        EXPECT_LE(d, 2e-5) << channels << " channels, " << size;  // taps up to 1.2, sums ~10
+        worst = std::max(worst, d);
+        // Accumulating into a sum gives the bytes of sum + the separately filtered term.
+        cv::Mat sum = random_image(size.height, size.width, channels, 5), separate;
+        const cv::Mat before = sum.clone();
+        sym_sep_filter_rows(img, 0, img.rows, kx, ky, sum, true);
+        cv::add(before, fast, separate);
+        EXPECT_TRUE(same_bytes(sum, separate)) << channels << " channels, " << size;
+      }
+    }
+  }
+  std::printf("odd kernels vs sepFilter2D: max abs difference %.3g\n", worst);
+  cv::Mat wrong(3, 3, CV_32FC3);
+  EXPECT_THROW(sym_sep_filter_rows(random_image(4, 4, 3, 1), 0, 4, odd, odd, wrong, true), Error);
+}
+
 TEST(SymFilter, RowRangesEqualTheWholeImagesRowsAndInPlaceWorks) {
   const cv::Mat img = random_image(70, 33, 3, 3);
   const HalfKernel k = gaussian_half_kernel(21);
@@ -132,14 +185,17 @@ TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
     for (int x = 0; x < 9; ++x)
       kernel.at<float>(y, x) = 1.f / (1 + std::abs(x - 4) + 2 * std::abs(y - 4));
   const PairedTaps taps = paired_taps(kernel, 0);
-  std::vector<cv::Mat> separable, paired;
+  const HalfKernel odd = half_of_kernel(odd_taps(9, 2.0));
+  std::vector<cv::Mat> separable, paired, accumulated;
   std::string names;
   for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
     hwy::SetSupportedTargetsForTest(target);
     cv::Mat a, b;
     sym_sep_filter(img, a, k, k);
     paired_taps_filter(img, b, taps);
-    separable.push_back(a), paired.push_back(b);
+    cv::Mat c = a.clone();
+    sym_sep_filter_rows(img, 0, img.rows, odd, odd, c, true);
+    separable.push_back(a), paired.push_back(b), accumulated.push_back(c);
     names += std::string(" ") + hwy::TargetName(target);
   }
   hwy::SetSupportedTargetsForTest(0);
@@ -148,6 +204,7 @@ TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
   for (size_t i = 1; i < separable.size(); ++i) {
     EXPECT_TRUE(same_bytes(separable[i], separable[0])) << names;
     EXPECT_TRUE(same_bytes(paired[i], paired[0])) << names;
+    EXPECT_TRUE(same_bytes(accumulated[i], accumulated[0])) << names;
   }
 }
 
