@@ -5,9 +5,12 @@
 #include <array>
 #include <cmath>
 #include <opencv2/core.hpp>
+#include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "core/error.h"
 #include "degrade/color_space.h"
 #include "degrade/op.h"
 #include "degrade/simd/noise_stream.h"
@@ -63,39 +66,58 @@ double poisson_levels(const Planes& planes) {
 }
 
 // Poisson sampling for an 8-bit-rounded signal: it has at most 256 distinct means, so each level
-// gets an alias table (Walker / Vose) of its pmf once, and every sample is one uniform, one table
-// entry and a branch-free select: exact Poisson up to double rounding (the tail beyond 1e-20 is
-// dropped), instead of a rejection loop with logarithms per pixel.
+// gets an alias table (Walker / Vose) of its pmf, and every sample is one random word, one table
+// entry and a branch-free select: exact Poisson up to double rounding (the tails beyond 1e-20
+// are dropped), instead of a rejection loop with logarithms per pixel. The tables depend only on
+// the photon count of a full-scale pixel (a power of two up to 256), not on the noise scale, so
+// each thread builds them once per count and keeps them for the following pairs.
 class PoissonLevels {
  public:
   // Noise of a level is (count / levels - value) * scale, Real-ESRGAN's (poisson(v * levels) /
-  // levels - v) * scale; it is tabulated in the alias entries.
-  PoissonLevels(double levels, double scale) : levels_(levels), scale_(scale) {}
+  // levels - v) * scale.
+  PoissonLevels(double levels, double scale)
+      : tables_(tables_for(levels)),
+        levels_(levels),
+        inverse_levels_(static_cast<float>(1.0 / levels)),
+        scale_(static_cast<float>(scale)) {}
 
   // The noise of a pixel at level q, from one random word.
   float noise(int q, uint32_t word) {
-    const std::vector<Entry>& t = table(q);
+    const Table& t = table(q);
     // With u = word / 2^32, the integer part of u * n picks the entry and the fraction (the low
     // 32 bits of word * n) decides between it and its alias: exact integer arithmetic.
-    const uint64_t x = static_cast<uint64_t>(word) * t.size();
-    const Entry& e = t[x >> 32];
-    return static_cast<uint32_t>(x) < e.keep ? e.own_noise : e.alias_noise;
+    const uint64_t x = static_cast<uint64_t>(word) * t.entries.size();
+    const Entry& e = t.entries[x >> 32];
+    const uint32_t count = t.first + (static_cast<uint32_t>(x) < e.keep ? e.own : e.alias);
+    return (static_cast<float>(count) * inverse_levels_ - t.value) * scale_;
   }
 
  private:
   struct Entry {
-    uint32_t keep;  // probability of keeping this count rather than its alias, times 2^32
-    float own_noise, alias_noise;
+    uint32_t keep;         // probability of keeping this count rather than its alias, times 2^32
+    uint16_t own, alias;   // counts, from the table's first
   };
+  struct Table {
+    float value = 0;     // the level's value, q / 255
+    uint32_t first = 0;  // the smallest count with a pmf above the negligible tail
+    std::vector<Entry> entries;
+  };
+  using Tables = std::array<Table, 256>;
 
-  const std::vector<Entry>& table(int q) {
-    std::vector<Entry>& t = tables_[q];
-    if (t.empty()) build(q, t);
+  static std::shared_ptr<Tables> tables_for(double levels) {
+    thread_local std::map<double, std::shared_ptr<Tables>> cache;
+    std::shared_ptr<Tables>& t = cache[levels];
+    if (!t) t = std::make_shared<Tables>();
     return t;
   }
 
-  float noise_of(size_t count, double value) const {
-    return static_cast<float>((static_cast<double>(count) / levels_ - value) * scale_);
+  const Table& table(int q) {
+    Table& t = (*tables_)[q];
+    if (t.entries.empty()) {
+      t.value = static_cast<float>(q) / 255.f;
+      build(static_cast<double>(t.value) * levels_, t);
+    }
+    return t;
   }
 
   // p * 2^32 rounded, saturated: a fraction f of 32 bits keeps the entry when f < threshold.
@@ -103,29 +125,35 @@ class PoissonLevels {
     return p >= 1.0 ? UINT32_MAX : static_cast<uint32_t>(std::llround(p * 0x1.0p32));
   }
 
-  // Past the mean, terms fall faster than geometrically: once one is below this, the whole rest
-  // of the tail is below double resolution.
+  // Terms below this, on either side of the mode, are dropped: they fall faster than
+  // geometrically there, so the whole of each tail is below double resolution.
   static constexpr double kNegligibleTail = 1e-20;
 
-  // The pmf in log space (no underflow of exp(-lambda) at large means; a running sum instead of
-  // lgamma, which is not thread-safe in glibc).
-  static std::vector<double> pmf(double lambda) {
+  // The pmf from its first non-negligible count, in log space (no underflow of exp(-lambda) at
+  // large means; a running sum instead of lgamma, which is not thread-safe in glibc).
+  static std::vector<double> pmf(double lambda, uint32_t& first) {
+    first = 0;
     if (!(lambda > 0)) return {1.0};
     std::vector<double> p;
     const double log_lambda = std::log(lambda);
     double log_pmf = -lambda;
     for (int k = 0;; ++k) {
       if (k > 0) log_pmf += log_lambda - std::log(static_cast<double>(k));
-      p.push_back(std::exp(log_pmf));
-      if (k > lambda && p.back() < kNegligibleTail) return p;
+      const double v = std::exp(log_pmf);
+      if (p.empty() && v < kNegligibleTail && k < lambda) {
+        first = k + 1;
+        continue;
+      }
+      p.push_back(v);
+      if (k > lambda && v < kNegligibleTail) return p;
     }
   }
 
   // Vose's alias construction: entries below the mean probability are topped up by one above it.
-  void build(int q, std::vector<Entry>& t) const {
-    const double value = static_cast<double>(q / 255.f);
-    std::vector<double> scaled = pmf(value * levels_);
+  static void build(double lambda, Table& t) {
+    std::vector<double> scaled = pmf(lambda, t.first);
     const size_t n = scaled.size();
+    if (n > UINT16_MAX) throw Error("noise: Poisson mean too large for the alias tables");
     double total = 0;
     for (double p : scaled) total += p;
     for (double& p : scaled) p *= static_cast<double>(n) / total;
@@ -143,14 +171,15 @@ class PoissonLevels {
     // Whatever is left holds probability 1 up to rounding: it keeps itself.
     for (size_t k : small) alias[k] = k;
     for (size_t k : large) alias[k] = k;
-    t.resize(n);
+    t.entries.resize(n);
     for (size_t k = 0; k < n; ++k)
-      t[k] = {keep_threshold(keep[k]), noise_of(k, value),
-              noise_of(keep[k] < 1.0 ? alias[k] : k, value)};
+      t.entries[k] = {keep_threshold(keep[k]), static_cast<uint16_t>(k),
+                      static_cast<uint16_t>(keep[k] < 1.0 ? alias[k] : k)};
   }
 
-  double levels_, scale_;
-  std::array<std::vector<Entry>, 256> tables_;
+  std::shared_ptr<Tables> tables_;
+  double levels_;
+  float inverse_levels_, scale_;
 };
 
 cv::Mat poisson_plane(const cv::Mat& signal, double levels, double scale, NoiseStream& random) {
