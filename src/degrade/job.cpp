@@ -15,6 +15,7 @@
 
 #include "core/bounded_queue.h"
 #include "core/error.h"
+#include "core/heap.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "degrade/manifest.h"
@@ -310,16 +311,12 @@ class Job {
   JobSummary summary_;
 };
 
-// Every operator makes full-size float frames (25 MB at 1080p). glibc maps blocks that large
-// fresh and unmaps them when freed, so each one costs ~6,000 page faults (about 9 ms at 1080p,
-// 15 % of a realesrgan job). Kept in the heap instead, freed frames are reused as they are; the
-// job's peak memory is the same, it is just not handed back between pairs.
+// Frames stay in the heap between pairs (core/heap.h), and in one arena: glibc gives every
+// thread its own, whose 64 MB heaps are unmapped and mapped again as frames come and go (101k
+// page faults per 10 realesrgan pairs instead of 38k). The job's threads allocate a few large
+// buffers per frame, so they hardly ever wait for the lock.
 void keep_frame_buffers_mapped() {
-  mallopt(M_MMAP_THRESHOLD, 512 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  // One arena: glibc gives every thread its own, whose 64 MB heaps are unmapped and mapped again
-  // as frames come and go (101k page faults per 10 realesrgan pairs instead of 38k). The job's
-  // threads allocate a few large buffers per frame, so they hardly ever wait for the lock.
+  keep_freed_buffers_in_heap();
   mallopt(M_ARENA_MAX, 1);
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/heap.h"
 #include "infer/transfer_pipeline.h"
 #include "models/realcugan.h"
 
@@ -48,6 +49,7 @@ int64_t bytes_per_pixel(const models::ModelSpec& spec, Precision precision) {
 
 Upscaler::Upscaler(models::LoadedModel model, UpscaleOptions options)
     : model_(std::move(model)), options_(options), device_(resolve_device(options.device)) {
+  keep_freed_buffers_in_heap();  // every layer's activation is a fresh 10-100 MB block
   check_precision(options_.precision, device_);
   if (model_.spec.arch == "LBO")
     throw ModelError("LBO is a learned degradation (it shrinks); it cannot upscale");

@@ -1,6 +1,7 @@
 #include "models/compact.h"
 
 #include "core/error.h"
+#include "models/conv3x3_nhwc.h"
 #include "models/prelu_in_place.h"
 
 namespace pf::models {
@@ -63,8 +64,11 @@ torch::Tensor CompactImpl::run_body(const torch::Tensor& x) {
   torch::Tensor out = x;
   for (auto& layer : *body) {
     const auto* prelu = layer.ptr()->as<torch::nn::PReLU>();
+    const auto* conv = layer.ptr()->as<torch::nn::Conv2d>();
     if (prelu && out.data_ptr() != x.data_ptr() && can_prelu_in_place(out, prelu->weight))
       prelu_in_place(out, prelu->weight);
+    else if (conv && can_conv3x3_nhwc(out, conv->weight, conv->bias))  // all 3x3, padding 1
+      out = conv3x3_nhwc(out, conv->weight, conv->bias);
     else
       out = layer.forward(out);
   }

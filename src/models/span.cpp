@@ -1,6 +1,7 @@
 #include "models/span.h"
 
 #include "core/error.h"
+#include "models/conv3x3_nhwc.h"
 
 namespace pf::models {
 
@@ -24,7 +25,11 @@ Conv3XCImpl::Conv3XCImpl(int64_t c_in, int64_t c_out, int64_t gain) {
 }
 
 torch::Tensor Conv3XCImpl::forward(torch::Tensor x) {
-  if (!is_training()) return eval_conv->forward(x);
+  if (!is_training()) {
+    if (can_conv3x3_nhwc(x, eval_conv->weight, eval_conv->bias))
+      return conv3x3_nhwc(x, eval_conv->weight, eval_conv->bias);
+    return eval_conv->forward(x);
+  }
   return conv->forward(F::pad(x, F::PadFuncOptions({1, 1, 1, 1}))) + sk->forward(x);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "core/error.h"
 #include "models/compact.h"
@@ -208,6 +209,48 @@ TEST_F(ModelTest, SpanInPlaceInferenceGivesTheGradModeBytes) {
   const auto with_grad = net->forward(x).detach();
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::equal(net->forward(x), with_grad));
+}
+
+// Channels-last inference runs the 3x3 convolutions with 16k output channels on
+// models/conv3x3_nhwc (Winograd F(2x2, 3x3) where the input channels are 16k too); with grad the
+// same forward uses torch's. The issue allows 1e-5 between the two on the network's output.
+double fast_vs_torch_convs(torch::nn::Module& net,
+                           const std::function<torch::Tensor(torch::Tensor)>& f,
+                           const torch::Tensor& x_nchw) {
+  net.eval();
+  use_channels_last(net);
+  const auto x = x_nchw.contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto torch_convs = f(x).detach();
+  torch::NoGradGuard no_grad;
+  return max_abs(f(x), torch_convs);
+}
+
+TEST_F(ModelTest, FastConvolutionsStayWithin1e5OfTorchs) {
+  torch::manual_seed(8);
+  SPAN span(SPANOptions::preset("span_s", 2));  // 48 features: every feature conv is fast
+  CompactOptions o;
+  o.num_feat = 64, o.num_conv = 4, o.upscale = 4;  // the last conv has 48 outputs: fast too
+  Compact compact(o);
+  const auto x = torch::rand({1, 3, 37, 29});
+  const double d_span = fast_vs_torch_convs(
+      *span, [&](torch::Tensor t) { return span->forward(t); }, x);
+  const double d_compact = fast_vs_torch_convs(
+      *compact, [&](torch::Tensor t) { return compact->forward(t); }, x);
+  EXPECT_LE(d_span, 1e-5);
+  EXPECT_LE(d_compact, 1e-5);
+  std::printf("[ measured ] random SPAN-S %.3g, Compact %.3g\n", d_span, d_compact);
+#ifdef PAIRFORGE_HAVE_OPENCV
+  // The real models on a real image.
+  for (const auto& fm : kModels) {
+    PF_REQUIRE_FIXTURE(fm.file);
+    auto m = load_model(pf::test::fixture(fm.file));
+    const auto img = read_rgb(pf::test::fixture("images/lineart_concert.png"));
+    const double d = fast_vs_torch_convs(
+        m.net(), [&](torch::Tensor t) { return m.forward(t); }, img);
+    EXPECT_LE(d, 1e-5) << fm.reference;
+    std::printf("[ measured ] %s: fast vs torch convolutions %.3g\n", fm.reference, d);
+  }
+#endif
 }
 
 TEST_F(ModelTest, Conv3XCReparameterisationIsExactInTheInterior) {

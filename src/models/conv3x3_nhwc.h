@@ -1,0 +1,36 @@
+// A direct 3x3 convolution (stride 1, zero padding 1) for inference on channels-last float
+// tensors, written for the feature convolutions of SPAN (48 -> 48 channels, nineteen per
+// forward) and Compact (64 -> 64), where LibTorch 1.13's oneDNN 2.6 runs at about half the CPU's
+// peak and onnxruntime's MLAS kernels are faster.
+//
+// The direct kernel keeps a tile of 8 output pixels x 48 output channels (6 x 64) in 24 AVX-512
+// registers and, for each of the 9 taps and each input channel, broadcasts the 8 input values
+// against the output channels' weights: 24 fused multiply-adds per 3 weight loads and 8
+// broadcasts, so it runs near the FMA units' throughput with the weights in L2. Border pixels
+// take a per-pixel path that skips the taps outside the image. Rows are split between the
+// intra-op threads (at::parallel_for).
+//
+// With 16k input channels the 3x3 sums go through Winograd F(2x2, 3x3) instead (Lavin & Gray):
+// per 2x2 output tile, 16 products per channel pair instead of 36, as 16 small matrix products
+// on the same register tile. Results equal torch's convolution up to float rounding (another
+// summation order): a few 1e-6 relative (tests/models), 2e-6 at most on the fixture models'
+// outputs.
+#pragma once
+#include <torch/torch.h>
+
+namespace pf::models {
+
+// Whether conv3x3_nhwc can run `x` through this convolution here: a CPU with AVX-512F, no
+// autograd (grad mode off), float tensors, x channels-last (N, C, H, W), weight (Cout, C, 3, 3)
+// with Cout a multiple of 16 and at most 1024, a bias of Cout.
+bool can_conv3x3_nhwc(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias);
+// kAuto: Winograd F(2x2, 3x3) when the input channels are a multiple of 16 (2.25x fewer
+// multiply-adds; its transforms only add, subtract and halve), else the direct kernel.
+enum class Conv3x3Algorithm { kAuto, kDirect };
+// The convolution, returned channels-last. Call only when can_conv3x3_nhwc says so.
+torch::Tensor conv3x3_nhwc(const torch::Tensor& x, const torch::Tensor& weight,
+                           const torch::Tensor& bias,
+                           Conv3x3Algorithm algorithm = Conv3x3Algorithm::kAuto);
+
+}  // namespace pf::models
