@@ -1,13 +1,16 @@
 #include "models/conv3x3_nhwc.h"
 
 #include <ATen/Parallel.h>
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <stdexcept>
 #include <vector>
 
 namespace pf::models {
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 namespace {
 
@@ -342,5 +345,18 @@ torch::Tensor conv3x3_nhwc(const torch::Tensor& x, const torch::Tensor& weight,
   });
   return out;
 }
+
+#else  // the kernels are AVX-512: elsewhere every convolution stays with torch
+
+bool can_conv3x3_nhwc(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) {
+  return false;
+}
+
+torch::Tensor conv3x3_nhwc(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                           Conv3x3Algorithm) {
+  throw std::logic_error("conv3x3_nhwc: built without x86-64 kernels");
+}
+
+#endif  // __x86_64__
 
 }  // namespace pf::models
