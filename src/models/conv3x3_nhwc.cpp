@@ -26,6 +26,36 @@ struct RowJob {
   float* out;  // the output row, channels-last
 };
 
+// The register tile both algorithms share: acc[p][j] += sum over k < depth of
+// in[p * depth + k] * w[k * cout + 16 j], P rows of `in` against J vectors of weights. Each k
+// loads J weight vectors and broadcasts P inputs for P * J fused multiply-adds.
+template <int P, int J>
+__attribute__((target("avx512f"), always_inline)) inline void multiply_add(
+    __m512 (&acc)[P][J], const float* in, const float* w, ptrdiff_t depth, ptrdiff_t cout) {
+  for (ptrdiff_t k = 0; k < depth; ++k, w += cout) {
+    __m512 wv[J];
+#pragma GCC unroll 4
+    for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_ps(w + j * kLanes);
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p) {
+      const __m512 v = _mm512_set1_ps(in[p * depth + k]);
+#pragma GCC unroll 4
+      for (int j = 0; j < J; ++j) acc[p][j] = _mm512_fmadd_ps(wv[j], v, acc[p][j]);
+    }
+  }
+}
+
+// Stores acc[p][j] at out[p * cout + 16 j].
+template <int P, int J>
+__attribute__((target("avx512f"), always_inline)) inline void store_tile(const __m512 (&acc)[P][J],
+                                                                         float* out,
+                                                                         ptrdiff_t cout) {
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 4
+    for (int j = 0; j < J; ++j) _mm512_storeu_ps(out + p * cout + j * kLanes, acc[p][j]);
+}
+
 // P output pixels from x0 by J * 16 output channels from oc0, all taps inside the image (or, with
 // Border, P = 1 and the taps left or right of the image skipped). Accumulators start from the
 // bias and take the taps in the order dy, dx, input channel.
@@ -45,26 +75,11 @@ __attribute__((target("avx512f"))) void tile(const RowJob& r, int x0, int oc0) {
     for (int dx = 0; dx < 3; ++dx) {
       const int x = x0 + dx - 1;
       if (Border && (x < 0 || x >= r.width)) continue;
-      const float* in = row + x * cin;
-      const float* w = r.weights + (dy * 3 + dx) * cin * cout + oc0;
-      for (ptrdiff_t ic = 0; ic < cin; ++ic, w += cout) {
-        __m512 wv[J];
-#pragma GCC unroll 4
-        for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_ps(w + j * kLanes);
-#pragma GCC unroll 8
-        for (int p = 0; p < P; ++p) {
-          const __m512 v = _mm512_set1_ps(in[p * cin + ic]);
-#pragma GCC unroll 4
-          for (int j = 0; j < J; ++j) acc[p][j] = _mm512_fmadd_ps(wv[j], v, acc[p][j]);
-        }
-      }
+      multiply_add<P, J>(acc, row + x * cin, r.weights + (dy * 3 + dx) * cin * cout + oc0, cin,
+                         cout);
     }
   }
-  float* out = r.out + x0 * cout + oc0;
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p)
-#pragma GCC unroll 4
-    for (int j = 0; j < J; ++j) _mm512_storeu_ps(out + p * cout + j * kLanes, acc[p][j]);
+  store_tile<P, J>(acc, r.out + x0 * cout + oc0, cout);
 }
 
 // One block of J * 16 output channels across the row: the two edge pixels on the bounds-checked
@@ -173,24 +188,8 @@ __attribute__((target("avx512f"))) void product_tile(const float* v, const float
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
     for (int j = 0; j < J; ++j) acc[p][j] = _mm512_setzero_ps();
-  const float* in = v + static_cast<ptrdiff_t>(t0) * cin;
-  const float* w = u + oc0;
-  for (int ic = 0; ic < cin; ++ic, w += cout) {
-    __m512 wv[J];
-#pragma GCC unroll 4
-    for (int j = 0; j < J; ++j) wv[j] = _mm512_loadu_ps(w + j * kLanes);
-#pragma GCC unroll 8
-    for (int p = 0; p < P; ++p) {
-      const __m512 x = _mm512_set1_ps(in[p * cin + ic]);
-#pragma GCC unroll 4
-      for (int j = 0; j < J; ++j) acc[p][j] = _mm512_fmadd_ps(wv[j], x, acc[p][j]);
-    }
-  }
-  float* out = m + static_cast<ptrdiff_t>(t0) * cout + oc0;
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p)
-#pragma GCC unroll 4
-    for (int j = 0; j < J; ++j) _mm512_storeu_ps(out + p * cout + j * kLanes, acc[p][j]);
+  multiply_add<P, J>(acc, v + static_cast<ptrdiff_t>(t0) * cin, u + oc0, cin, cout);
+  store_tile<P, J>(acc, m + static_cast<ptrdiff_t>(t0) * cout + oc0, cout);
 }
 
 template <int J>
