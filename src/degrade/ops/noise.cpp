@@ -54,14 +54,20 @@ int level_of(float v) {
 
 // Real-ESRGAN counts the distinct 8-bit levels of the image and rounds the count up to a power of
 // two: that is the photon count a pixel of value 1 receives.
+// More than 128 distinct levels always round up to 256, so the scan stops there: a natural
+// frame gets past 128 within its first rows.
 double poisson_levels(const Planes& planes) {
   std::array<bool, 256> seen{};
+  int distinct = 0;
   for (const cv::Mat& p : planes)
-    for (int y = 0; y < p.rows; ++y) {
+    for (int y = 0; y < p.rows && distinct <= 128; ++y) {
       const float* row = p.ptr<float>(y);
-      for (int x = 0; x < p.cols; ++x) seen[level_of(row[x])] = true;
+      for (int x = 0; x < p.cols; ++x) {
+        bool& s = seen[level_of(row[x])];
+        distinct += !s;
+        s = true;
+      }
     }
-  const auto distinct = std::count(seen.begin(), seen.end(), true);
   return std::exp2(std::ceil(std::log2(static_cast<double>(distinct))));
 }
 
