@@ -5,8 +5,9 @@
 #   - codec-only job: `pairforge degrade -c bench/codec_job.yml` on the 1920x1080 frames vs
 #     bench/python/codec_job_reference.py (ffmpeg CLI with pipes, OpenCV PNG I/O);
 #   - realesrgan.yml end to end (degrade_bench, 1 thread) vs bench/python/realesrgan_reference.py;
-#   - SPAN x2 on the CPU (infer_bench, 640x360, THREADS) vs onnxruntime-node on pairforge's ONNX
-#     export of the same model (needs ../shared/fixtures or FIXTURES; skipped without).
+#   - SPAN x2 and Compact x2 on the CPU (infer_bench, 640x360, THREADS) vs onnxruntime-node on
+#     pairforge's ONNX exports of the same models (needs ../shared/fixtures or FIXTURES; skipped
+#     without).
 # Environment: BUILD (default build), WORK (default /tmp/pairforge-bench), RUNS (default 3),
 # STARTUP_RUNS (default 20), THREADS (default 2, the SPAN part), FIXTURES, SKIP (space-separated
 # parts to leave out: startup codec engine span).
@@ -113,13 +114,21 @@ if [[ " $SKIP " != *" span "* ]]; then
     echo "## SPAN x2 vs onnxruntime: skipped ($span or $ort is missing)"
   else
     cmake --build "$BUILD" -j2 --target infer_bench >/dev/null
+    # One infer_bench run times both models (it also writes the ONNX exports onnxruntime reads).
+    cs=() cc=() os=() oc=()
+    for _ in $(seq "$RUNS"); do
+      out=$("$BUILD/bench/infer_bench" "$FIXTURES" "$WORK/infer" "$THREADS" 3)
+      cs+=("$(grep '^pairforge,span_x2,640,' <<<"$out" | cut -d, -f7)")
+      cc+=("$(grep '^pairforge,compact_x2,640,' <<<"$out" | cut -d, -f7)")
+      os+=("$(node "$ROOT/bench/infer_ort_bench.js" "$ort" "$WORK/infer/span_x2.onnx" span_x2 640 360 "$THREADS" 3 | cut -d, -f7)")
+      oc+=("$(node "$ROOT/bench/infer_ort_bench.js" "$ort" "$WORK/infer/compact_x2.onnx" compact_x2 640 360 "$THREADS" 3 | cut -d, -f7)")
+    done
     echo "## SPAN x2, 640x360, $THREADS threads (fps, median of $RUNS; alternating)"
     echo
-    c=() o=()
-    for _ in $(seq "$RUNS"); do
-      c+=("$("$BUILD/bench/infer_bench" "$FIXTURES" "$WORK/infer" "$THREADS" 3 | grep '^pairforge,span_x2,640,' | cut -d, -f7)")
-      o+=("$(node "$ROOT/bench/infer_ort_bench.js" "$ort" "$WORK/infer/span_x2.onnx" span_x2 640 360 "$THREADS" 3 | cut -d, -f7)")
-    done
-    compare fps "%.3f" pairforge onnxruntime-node yes "${c[*]}" "${o[*]}"
+    compare fps "%.3f" pairforge onnxruntime-node yes "${cs[*]}" "${os[*]}"
+    echo
+    echo "## Compact x2 (2x_AnimeJaNai), 640x360, $THREADS threads (fps, median of $RUNS; alternating)"
+    echo
+    compare fps "%.3f" pairforge onnxruntime-node yes "${cc[*]}" "${oc[*]}"
   fi
 fi
