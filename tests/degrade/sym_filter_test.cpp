@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "degrade/ops/sharpen.h"
 
 namespace pf::degrade {
 namespace {
@@ -186,7 +187,7 @@ TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
       kernel.at<float>(y, x) = 1.f / (1 + std::abs(x - 4) + 2 * std::abs(y - 4));
   const PairedTaps taps = paired_taps(kernel, 0);
   const HalfKernel odd = half_of_kernel(odd_taps(9, 2.0));
-  std::vector<cv::Mat> separable, paired, accumulated;
+  std::vector<cv::Mat> separable, paired, accumulated, sharpened;
   std::string names;
   for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
     hwy::SetSupportedTargetsForTest(target);
@@ -196,6 +197,7 @@ TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
     cv::Mat c = a.clone();
     sym_sep_filter_rows(img, 0, img.rows, odd, odd, c, true);
     separable.push_back(a), paired.push_back(b), accumulated.push_back(c);
+    sharpened.push_back(usm_sharpen(img, 51, 0.5, 10));  // the filters and usm_rows.h
     names += std::string(" ") + hwy::TargetName(target);
   }
   hwy::SetSupportedTargetsForTest(0);
@@ -205,6 +207,7 @@ TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
     EXPECT_TRUE(same_bytes(separable[i], separable[0])) << names;
     EXPECT_TRUE(same_bytes(paired[i], paired[0])) << names;
     EXPECT_TRUE(same_bytes(accumulated[i], accumulated[0])) << names;
+    EXPECT_TRUE(same_bytes(sharpened[i], sharpened[0])) << names;
   }
 }
 

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "degrade/op.h"
 #include "degrade/simd/sym_filter.h"
+#include "degrade/simd/usm_rows.h"
 
 namespace pf::degrade {
 
@@ -122,7 +123,7 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
       padded[r].filter(gauss, bl);
       const float* in = source.ptr<float>(t + r);
       float* m = padded[r].data();
-      for (int x = 0; x < n; ++x) m[x] = std::fabs(in[x] - bl[x]) * 255.f > threshold ? 1.f : 0.f;
+      usm_threshold_row(in, bl, n, threshold, m);
       padded[r].filter(gauss, mask[t + r]);
     }
     const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
@@ -134,11 +135,7 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
       const float* in = source.ptr<float>(y);
       const float* bl = blur[y];
       const float* sm = soft[y - y0];
-      float* out = img.ptr<float>(y);
-      for (int x = 0; x < n; ++x) {
-        const float sharp = std::clamp(in[x] + amount * (in[x] - bl[x]), 0.f, 1.f);
-        out[x] = sm[x] * sharp + (1.f - sm[x]) * in[x];
-      }
+      usm_blend_row(in, bl, sm, n, amount, img.ptr<float>(y));
     }
   }
 }
