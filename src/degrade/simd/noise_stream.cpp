@@ -70,14 +70,14 @@ void NormalCandidates(uint32_t* state, const float* edge, int blocks, float* out
   }
 }
 
-void Scale(float* values, int n, float scale) {
+// out[i] = in[i] * scale.
+void Scale(const float* in, int n, float scale, float* out) {
   const hn::ScalableTag<float> d;
   const int lanes = static_cast<int>(hn::Lanes(d));
   const auto s = hn::Set(d, scale);
   int i = 0;
-  for (; i + lanes <= n; i += lanes)
-    hn::StoreU(hn::Mul(hn::LoadU(d, values + i), s), d, values + i);
-  for (; i < n; ++i) values[i] = values[i] * scale;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::Mul(hn::LoadU(d, in + i), s), d, out + i);
+  for (; i < n; ++i) out[i] = in[i] * scale;
 }
 
 // values[i] = clamp(values[i] + noise[i] * scale, 0, 1).
@@ -118,7 +118,6 @@ namespace {
 constexpr int kLayers = 128;
 constexpr double kTailStart = 3.442619855899;       // R: where the base layer's tail begins
 constexpr double kLayerArea = 9.91256303526217e-3;  // V: the area of every layer
-constexpr int kChunkBlocks = 64;                    // blocks per kernel call (1,024 samples)
 
 double gauss_shape(double x) {
   return std::exp(-0.5 * x * x);
@@ -202,35 +201,38 @@ void NoiseStream::words(uint32_t* out, int n) {
   }
 }
 
-void NoiseStream::normals(float* out, int n, float scale) {
-  alignas(64) float values[kChunkBlocks * kLanes];
-  alignas(64) uint32_t words[kChunkBlocks * kLanes];
-  uint8_t rejected[kChunkBlocks];
+void NoiseStream::unit_normals(float* out, int count) {
+  alignas(64) uint32_t words[kChunk];
+  uint8_t rejected[kChunk / kLanes];
   const Ziggurat& z = ziggurat();
-  for (int done = 0; done < n;) {
-    const int count = std::min(n - done, kChunkBlocks * kLanes);
-    const int blocks = (count + kLanes - 1) / kLanes;
-    HWY_DYNAMIC_DISPATCH(NormalCandidates)(&state_[0][0], z.edge, blocks, values, words, rejected);
-    for (int b = 0; b < blocks; ++b) {
-      if (!rejected[b]) continue;
-      for (int i = b * kLanes; i < (b + 1) * kLanes; ++i) {
-        int layer;
-        if (!(std::fabs(candidate(words[i], layer)) < z.edge[layer + 1]))
-          values[i] = finish_normal(words[i], rng_);
-      }
+  const int blocks = (count + kLanes - 1) / kLanes;
+  HWY_DYNAMIC_DISPATCH(NormalCandidates)(&state_[0][0], z.edge, blocks, out, words, rejected);
+  for (int b = 0; b < blocks; ++b) {
+    if (!rejected[b]) continue;
+    for (int i = b * kLanes; i < (b + 1) * kLanes; ++i) {
+      int layer;
+      if (!(std::fabs(candidate(words[i], layer)) < z.edge[layer + 1]))
+        out[i] = finish_normal(words[i], rng_);
     }
-    HWY_DYNAMIC_DISPATCH(Scale)(values, count, scale);
-    std::copy(values, values + count, out + done);
+  }
+}
+
+void NoiseStream::normals(float* out, int n, float scale) {
+  alignas(64) float unit[kChunk];
+  for (int done = 0; done < n;) {
+    const int count = std::min(n - done, kChunk);
+    unit_normals(unit, count);
+    HWY_DYNAMIC_DISPATCH(Scale)(unit, count, scale, out + done);
     done += count;
   }
 }
 
 void NoiseStream::add_normals_clamped(float* values, int n, float scale) {
-  alignas(64) float noise[kChunkBlocks * kLanes];
+  alignas(64) float unit[kChunk];
   for (int done = 0; done < n;) {
-    const int count = std::min(n - done, kChunkBlocks * kLanes);
-    normals(noise, count, 1.f);
-    HWY_DYNAMIC_DISPATCH(AddScaledClamped)(values + done, noise, count, scale);
+    const int count = std::min(n - done, kChunk);
+    unit_normals(unit, count);
+    HWY_DYNAMIC_DISPATCH(AddScaledClamped)(values + done, unit, count, scale);
     done += count;
   }
 }

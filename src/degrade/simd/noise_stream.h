@@ -36,8 +36,10 @@ class NoiseStream {
   static float finish_normal(uint32_t word, Rng& rng);
 
  private:
-  // One block of kLanes standard normals.
-  void normal_block(float* out);
+  // Samples per kernel call: 64 blocks.
+  static constexpr int kChunk = 64 * kLanes;
+  // `count` (at most kChunk) standard normals into `out`, which has room for whole blocks.
+  void unit_normals(float* out, int count);
 
   alignas(64) uint32_t state_[4][kLanes];
   Rng& rng_;
