@@ -72,23 +72,16 @@ cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, dou
 
 namespace {
 
-// A ring of the last `size` rows made, row y in slot y % size. Rows start on 64-byte boundaries:
-// the column filter reads each ring row once per tap, and a vector load that straddles two cache
-// lines costs two.
+// A ring of the last `size` rows made, row y in slot y % size. Rows start on 64-byte boundaries
+// (cv::Mat's buffer is, and the row length is rounded up to 16 floats): the column filter reads
+// each ring row once per tap, and a vector load that straddles two cache lines costs two.
 class RowRing {
  public:
-  RowRing(int size, size_t floats)
-      : size_(size), stride_((floats + 15) / 16 * 16), buf_(size * stride_ + 15) {
-    const auto address = reinterpret_cast<uintptr_t>(buf_.data());
-    base_ = buf_.data() + (64 - address % 64) % 64 / sizeof(float);
-  }
-  float* operator[](int y) { return base_ + static_cast<size_t>(y % size_) * stride_; }
+  RowRing(int size, int floats) : rows_(size, (floats + 15) / 16 * 16, CV_32F) {}
+  float* operator[](int y) { return rows_.ptr<float>(y % rows_.rows); }
 
  private:
-  int size_;
-  size_t stride_;
-  std::vector<float> buf_;
-  float* base_;
+  cv::Mat rows_;
 };
 
 }  // namespace
