@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "degrade/op.h"
 #include "degrade/simd/sym_filter.h"
+#include "degrade/simd/usm_mask.h"
 #include "degrade/simd/usm_rows.h"
 
 namespace pf::degrade {
@@ -73,14 +74,17 @@ cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, dou
 namespace {
 
 // A ring of the last `size` rows made, row y in slot y % size. Rows start on 64-byte boundaries
-// (cv::Mat's buffer is, and the row length is rounded up to 16 floats): the column filter reads
+// (cv::Mat's buffer is, and the row length is rounded up to 64 bytes): the column filter reads
 // each ring row once per tap, and a vector load that straddles two cache lines costs two.
+template <class T>
 class RowRing {
  public:
-  RowRing(int size, int floats) : rows_(size, (floats + 15) / 16 * 16, CV_32F) {}
-  float* operator[](int y) { return rows_.ptr<float>(y % rows_.rows); }
+  RowRing(int size, int values)
+      : rows_(size, (values + kPerLine - 1) / kPerLine * kPerLine, cv::DataType<T>::type) {}
+  T* operator[](int y) { return rows_.ptr<T>(y % rows_.rows); }
 
  private:
+  static constexpr int kPerLine = 64 / sizeof(T);
   cv::Mat rows_;
 };
 
@@ -89,8 +93,10 @@ class RowRing {
 void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double threshold_d) {
   if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
   const int ksize = radius % 2 == 0 ? radius + 1 : radius;
+  if (ksize == 1) return;  // the blur of one tap is the image: no residual, nothing to sharpen
   const int half = ksize / 2, ring = 2 * half + kRowBatch + 1;
   const HalfKernel gauss = gaussian_half_kernel(ksize);
+  const MaskKernel mask_kernel = usm_mask_kernel(gauss);
   const float amount = static_cast<float>(amount_d), threshold = static_cast<float>(threshold_d);
   const int rows = img.rows, width = img.cols, channels = img.channels(), n = width * channels;
   // Rows stream through in batches: a batch makes the blur and the threshold mask of rows
@@ -98,13 +104,16 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
   // mask rows up to the batch's last, and writes them back in place. Later blurs read source rows
   // below those, so the original is not needed, except when mirrored rows could reach back (an
   // image shorter than two kernels) or when the image is a view into a larger one (its own
-  // edges are mirrored, not the parent's).
+  // edges are mirrored, not the parent's). The mask is blurred in fixed point (usm_mask.h).
   const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
-  RowRing blur(ring, n), mask(ring, n);
+  RowRing<float> blur(ring, n);
+  RowRing<uint16_t> mask(ring, n), soft(kRowBatch, n);
   std::vector<PaddedRow> padded(kRowBatch, PaddedRow(width, channels, half));
-  RowRing soft(kRowBatch, n);
+  MaskRow above(width, channels, half);
   std::vector<const float*> taps(kRowBatch + 2 * half);
+  std::vector<const uint16_t*> mask_taps(kRowBatch + 2 * half);
   std::vector<float*> outs(kRowBatch);
+  std::vector<uint16_t*> soft_outs(kRowBatch);
   for (int t = 0; t < rows + half; t += kRowBatch) {
     const int made = std::clamp(rows - t, 0, kRowBatch);
     for (int j = 0; j < made + 2 * half; ++j)
@@ -114,22 +123,17 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
     for (int r = 0; r < made; ++r) {
       float* bl = blur[t + r];
       padded[r].filter(gauss, bl);
-      const float* in = source.ptr<float>(t + r);
-      float* m = padded[r].data();
-      usm_threshold_row(in, bl, n, threshold, m);
-      padded[r].filter(gauss, mask[t + r]);
+      usm_threshold_row(source.ptr<float>(t + r), bl, n, threshold, above.data());
+      above.filter(mask_kernel, mask[t + r]);
     }
     const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
     if (y1 <= y0) continue;
-    for (int j = 0; j < y1 - y0 + 2 * half; ++j) taps[j] = mask[mirror_row(y0 - half + j, rows)];
-    for (int r = 0; r < y1 - y0; ++r) outs[r] = soft[r];
-    sym_filter_columns(taps.data(), y1 - y0, gauss, n, outs.data());
-    for (int y = y0; y < y1; ++y) {
-      const float* in = source.ptr<float>(y);
-      const float* bl = blur[y];
-      const float* sm = soft[y - y0];
-      usm_blend_row(in, bl, sm, n, amount, img.ptr<float>(y));
-    }
+    for (int j = 0; j < y1 - y0 + 2 * half; ++j)
+      mask_taps[j] = mask[mirror_row(y0 - half + j, rows)];
+    for (int r = 0; r < y1 - y0; ++r) soft_outs[r] = soft[r];
+    usm_mask_columns(mask_taps.data(), y1 - y0, mask_kernel, n, soft_outs.data());
+    for (int y = y0; y < y1; ++y)
+      usm_blend_row(source.ptr<float>(y), blur[y], soft[y - y0], n, amount, img.ptr<float>(y));
   }
 }
 

@@ -215,13 +215,7 @@ void PaddedRow::filter(const HalfKernel& k, float* out, bool accumulate) {
   const int half = static_cast<int>(k.size()) - 1;
   if (half > half_) throw Error("sym_filter: kernel wider than the row's margins");
   float* row = data();
-  for (int j = 1; j <= half; ++j) {
-    const int left = reflect_101(-j, width_), right = reflect_101(width_ - 1 + j, width_);
-    for (int c = 0; c < channels_; ++c) {
-      row[-j * channels_ + c] = row[left * channels_ + c];
-      row[(width_ - 1 + j) * channels_ + c] = row[right * channels_ + c];
-    }
-  }
+  mirror_margins(row, width_, channels_, half);
   HWY_DYNAMIC_DISPATCH(HorizontalPass)
   (row, channels_, k.data(), half, k.odd, accumulate, width_ * channels_, out);
 }

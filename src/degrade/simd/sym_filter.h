@@ -52,6 +52,19 @@ void sym_filter_columns(const float* const* rows, int count, const HalfKernel& k
 // reused from cache, few enough that they stay there.
 constexpr int kRowBatch = 16;
 
+// Fills the `half` pixels on each side of a row of `width` interleaved pixels with their mirror
+// images (BORDER_REFLECT_101), for the row filters.
+template <class T>
+void mirror_margins(T* row, int width, int channels, int half) {
+  for (int j = 1; j <= half; ++j) {
+    const int left = mirror_row(-j, width), right = mirror_row(width - 1 + j, width);
+    for (int c = 0; c < channels; ++c) {
+      row[-j * channels + c] = row[left * channels + c];
+      row[(width - 1 + j) * channels + c] = row[right * channels + c];
+    }
+  }
+}
+
 // A row buffer with room for `half` mirrored pixels on each side, for the row filter.
 class PaddedRow {
  public:

@@ -1,0 +1,184 @@
+// Highway kernels of usm_mask.h, compiled once per instruction set through hwy/foreach_target.h.
+// Integer arithmetic only: every instruction set gives the same bytes.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "degrade/simd/usm_mask.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace pf::degrade::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// out[i] = offset + q[0] * in[i] + sum_k q[k] * (in[i - k * step] + in[i + k * step]). The mask
+// holds 0 and 1 and the weights sum to kMaskOne, so no sum leaves 16 bits.
+void MaskRowPass(const uint16_t* in, int step, const uint16_t* q, int half, uint16_t offset, int n,
+                 uint16_t* out) {
+  const hn::ScalableTag<uint16_t> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto q0 = hn::Set(d, q[0]), start = hn::Set(d, offset);
+  int i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    auto s0 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i)));
+    auto s1 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i + lanes)));
+    for (int k = 1; k <= half; ++k) {
+      const auto qk = hn::Set(d, q[k]);
+      const uint16_t* a = in + i - k * step;
+      const uint16_t* b = in + i + k * step;
+      s0 = hn::Add(s0, hn::Mul(qk, hn::Add(hn::LoadU(d, a), hn::LoadU(d, b))));
+      s1 = hn::Add(s1, hn::Mul(qk, hn::Add(hn::LoadU(d, a + lanes), hn::LoadU(d, b + lanes))));
+    }
+    hn::StoreU(s0, d, out + i);
+    hn::StoreU(s1, d, out + i + lanes);
+  }
+  for (; i < n; ++i) {
+    unsigned s = offset + q[0] * in[i];
+    for (int k = 1; k <= half; ++k) s += q[k] * (in[i - k * step] + in[i + k * step]);
+    out[i] = static_cast<uint16_t>(s);
+  }
+}
+
+// rows[half + k] is the row k below the output row; values [begin, end) of it.
+void MaskColumnPass(const uint16_t* const* rows, const uint16_t* w, int half, int begin, int end,
+                    uint16_t* out) {
+  const hn::ScalableTag<uint16_t> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto w0 = hn::Set(d, w[0]);
+  const uint16_t* centre = rows[half];
+  int i = begin;
+  for (; i + 2 * lanes <= end; i += 2 * lanes) {
+    auto s0 = hn::MulHigh(w0, hn::LoadU(d, centre + i));
+    auto s1 = hn::MulHigh(w0, hn::LoadU(d, centre + i + lanes));
+    for (int k = 1; k <= half; ++k) {
+      const auto wk = hn::Set(d, w[k]);
+      const uint16_t* a = rows[half - k] + i;
+      const uint16_t* b = rows[half + k] + i;
+      s0 = hn::Add(s0, hn::MulHigh(wk, hn::AverageRound(hn::LoadU(d, a), hn::LoadU(d, b))));
+      s1 = hn::Add(
+          s1, hn::MulHigh(wk, hn::AverageRound(hn::LoadU(d, a + lanes), hn::LoadU(d, b + lanes))));
+    }
+    hn::StoreU(s0, d, out + i);
+    hn::StoreU(s1, d, out + i + lanes);
+  }
+  for (; i < end; ++i) {
+    unsigned s = (centre[i] * unsigned{w[0]}) >> 16;
+    for (int k = 1; k <= half; ++k) {
+      const unsigned mean = (rows[half - k][i] + rows[half + k][i] + 1u) >> 1;
+      s += (mean * w[k]) >> 16;
+    }
+    out[i] = static_cast<uint16_t>(s);
+  }
+}
+
+}  // namespace pf::degrade::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.h"
+#include "degrade/simd/usm_mask.h"
+
+namespace pf::degrade {
+
+HWY_EXPORT(MaskRowPass);
+HWY_EXPORT(MaskColumnPass);
+
+namespace {
+
+// `targets` rounded to integers that sum to `total`: each rounded down, then the ones with the
+// largest remainders rounded up.
+std::vector<uint16_t> round_to_total(const std::vector<double>& targets, long total) {
+  std::vector<uint16_t> q(targets.size());
+  for (size_t k = 0; k < targets.size(); ++k) {
+    q[k] = static_cast<uint16_t>(std::floor(targets[k]));
+    total -= q[k];
+  }
+  std::vector<size_t> order(targets.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return targets[a] - q[a] > targets[b] - q[b]; });
+  if (total < 0 || total > static_cast<long>(q.size()))
+    throw Error("usm: cannot quantise the mask kernel");
+  for (long i = 0; i < total; ++i) ++q[order[i]];
+  return q;
+}
+
+}  // namespace
+
+MaskKernel usm_mask_kernel(const HalfKernel& gauss) {
+  const int half = static_cast<int>(gauss.size()) - 1;
+  // A 1-tap Gaussian would need a column weight of 65536; the unsharp mask is a no-op there.
+  if (half < 1 || gauss.odd) throw Error("usm: the mask kernel needs an even kernel of 3+ taps");
+  double total = gauss[0];
+  for (int k = 1; k <= half; ++k) total += 2.0 * gauss[k];
+  MaskKernel m;
+  // Row pass: the centre an even number, so that the pairs (each weight counted twice) make up
+  // the rest of kMaskOne exactly.
+  const auto centre = static_cast<uint16_t>(2 * std::lround(gauss[0] / total * kMaskOne / 2));
+  std::vector<double> targets(half);
+  for (int k = 1; k <= half; ++k) targets[k - 1] = gauss[k] / total * kMaskOne;
+  m.row = round_to_total(targets, (kMaskOne - centre) / 2);
+  m.row.insert(m.row.begin(), centre);
+  double over = 0, under = 0;  // the largest error of a sum over any subset of taps
+  for (int k = 0; k <= half; ++k) {
+    const double e = (static_cast<double>(m.row[k]) / kMaskOne - gauss[k]) * (k == 0 ? 1 : 2);
+    (e > 0 ? over : under) += std::fabs(e);
+  }
+  const double row_error = std::max(over, under);
+  // Column pass: 2 w_k in 1/65536 units (w_0 for the centre), made of even numbers.
+  std::vector<double> halves(half + 1);
+  for (int k = 0; k <= half; ++k) halves[k] = (k == 0 ? 1.0 : 2.0) * gauss[k] / total * 32768;
+  m.column = round_to_total(halves, 32768);
+  double weight_error = 0;
+  for (int k = 0; k <= half; ++k) {
+    m.column[k] = static_cast<uint16_t>(2 * m.column[k]);
+    weight_error += std::fabs(m.column[k] / 65536.0 - (k == 0 ? 1.0 : 2.0) * gauss[k]);
+  }
+  // Each truncated product loses less than one unit and each rounded-up mean adds at most half a
+  // unit times its weight: the column pass's result lies in (offset - (half + 1), offset + 1/2]
+  // units of the exact one. An offset near (half + 1) / 2 centres that, and it is free: added to
+  // every row-pass output, it moves no product of a window of zeros off 0 (offset * column[k] <
+  // 65536) and none of a window of ones off its exact value (kMaskOne * column[k] / 65536 is an
+  // integer).
+  const uint16_t widest = *std::max_element(m.column.begin(), m.column.end());
+  m.offset = static_cast<uint16_t>(std::min(65535 / widest, (half + 1) / 2));
+  const double rounding = std::max(half + 1.0 - m.offset, m.offset + 0.5) / kMaskOne;
+  m.bound = row_error + weight_error + rounding;
+  return m;
+}
+
+MaskRow::MaskRow(int width, int channels, int half)
+    : buf_(static_cast<size_t>(width + 2 * half) * channels + 32),
+      width_(width),
+      channels_(channels),
+      half_(half) {
+  const auto margin =
+      reinterpret_cast<uintptr_t>(buf_.data() + static_cast<size_t>(half) * channels);
+  start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(uint16_t);
+}
+
+void MaskRow::filter(const MaskKernel& k, uint16_t* out) {
+  const int half = static_cast<int>(k.row.size()) - 1;
+  if (half > half_) throw Error("usm: mask kernel wider than the row's margins");
+  uint16_t* row = data();
+  mirror_margins(row, width_, channels_, half);
+  HWY_DYNAMIC_DISPATCH(MaskRowPass)
+  (row, channels_, k.row.data(), half, k.offset, width_ * channels_, out);
+}
+
+void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
+                      uint16_t* const* out) {
+  const int half = static_cast<int>(k.column.size()) - 1;
+  // Tiles of 1 KB of each row, as sym_filter_columns: the tile's source rows stay in cache.
+  constexpr int kTileValues = 512;
+  for (int x0 = 0; x0 < n; x0 += kTileValues) {
+    const int x1 = std::min(n, x0 + kTileValues);
+    for (int r = 0; r < count; ++r)
+      HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+  }
+}
+
+}  // namespace pf::degrade
+#endif  // HWY_ONCE
