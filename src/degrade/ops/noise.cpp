@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <opencv2/core.hpp>
 #include <map>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <vector>
 
@@ -14,6 +14,7 @@
 #include "degrade/color_space.h"
 #include "degrade/op.h"
 #include "degrade/simd/noise_stream.h"
+#include "degrade/simd/poisson_row.h"
 
 namespace pf::degrade {
 
@@ -43,15 +44,6 @@ cv::Mat speckle_plane(const cv::Mat& signal, double sigma, NoiseStream& random) 
   return gaussian_plane(signal.size(), sigma, random).mul(signal);
 }
 
-// The 8-bit level a value rounds to (Real-ESRGAN rounds to 8 bits before Poisson noise).
-// std::round (half away from zero) without the libm call: the fraction of a non-negative float
-// is exact, so comparing it with 0.5 rounds exactly as std::round does.
-int level_of(float v) {
-  const float scaled = std::clamp(v, 0.f, 1.f) * 255.f;
-  const int whole = static_cast<int>(scaled);
-  return whole + (scaled - static_cast<float>(whole) >= 0.5f);
-}
-
 // Real-ESRGAN counts the distinct 8-bit levels of the image and rounds the count up to a power of
 // two: that is the photon count a pixel of value 1 receives.
 // More than 128 distinct levels always round up to 256, so the scan stops there: a natural
@@ -71,58 +63,30 @@ double poisson_levels(const Planes& planes) {
   return std::exp2(std::ceil(std::log2(static_cast<double>(distinct))));
 }
 
-// Poisson sampling for an 8-bit-rounded signal: it has at most 256 distinct means, so each level
-// gets an alias table (Walker / Vose) of its pmf, and every sample is one random word, one table
-// entry and a branch-free select: exact Poisson up to double rounding (the tails beyond 1e-20
-// are dropped), instead of a rejection loop with logarithms per pixel. The tables depend only on
-// the photon count of a full-scale pixel (a power of two up to 256), not on the noise scale, so
-// each thread builds them once per count and keeps them for the following pairs.
+// Poisson sampling for an 8-bit-rounded signal (Real-ESRGAN rounds to 8 bits before Poisson
+// noise): it has at most 256 distinct means, so each level gets an alias table (Walker / Vose) of
+// its pmf, and every sample is one random word, one table entry and a select (simd/poisson_row.h):
+// exact Poisson up to double rounding (the tails beyond 1e-20 are dropped), instead of a
+// rejection loop with logarithms per pixel. The tables depend only on the photon count of a
+// full-scale pixel (a power of two up to 256), not on the noise scale, so each thread builds them
+// once per count and keeps them for the following pairs.
 class PoissonLevels {
  public:
-  // Noise of a level is (count / levels - value) * scale, Real-ESRGAN's (poisson(v * levels) /
-  // levels - v) * scale.
   PoissonLevels(double levels, double scale)
       : tables_(tables_for(levels)),
-        levels_(levels),
         inverse_levels_(static_cast<float>(1.0 / levels)),
         scale_(static_cast<float>(scale)) {}
 
-  // The noise of a pixel at level q, from one random word.
-  float noise(int q, uint32_t word) {
-    const Table& t = table(q);
-    // With u = word / 2^32, the integer part of u * n picks the entry and the fraction (the low
-    // 32 bits of word * n) decides between it and its alias: exact integer arithmetic.
-    const uint64_t x = static_cast<uint64_t>(word) * t.entries.size();
-    const Entry& e = t.entries[x >> 32];
-    const uint32_t count = t.first + (static_cast<uint32_t>(x) < e.keep ? e.own : e.alias);
-    return (static_cast<float>(count) * inverse_levels_ - t.value) * scale_;
+  // out[x] = the noise of in[x], drawn with words[x].
+  void noise_row(const float* in, const uint32_t* words, int n, float* out) const {
+    poisson_noise_row(in, words, n, *tables_, inverse_levels_, scale_, out);
   }
 
  private:
-  struct Entry {
-    uint32_t keep;         // probability of keeping this count rather than its alias, times 2^32
-    uint16_t own, alias;   // counts, from the table's first
-  };
-  struct Table {
-    float value = 0;     // the level's value, q / 255
-    uint32_t first = 0;  // the smallest count with a pmf above the negligible tail
-    std::vector<Entry> entries;
-  };
-  using Tables = std::array<Table, 256>;
-
-  static std::shared_ptr<Tables> tables_for(double levels) {
-    thread_local std::map<double, std::shared_ptr<Tables>> cache;
-    std::shared_ptr<Tables>& t = cache[levels];
-    if (!t) t = std::make_shared<Tables>();
-    return t;
-  }
-
-  const Table& table(int q) {
-    Table& t = (*tables_)[q];
-    if (t.entries.empty()) {
-      t.value = static_cast<float>(q) / 255.f;
-      build(static_cast<double>(t.value) * levels_, t);
-    }
+  static std::shared_ptr<const PoissonTables> tables_for(double levels) {
+    thread_local std::map<double, std::shared_ptr<const PoissonTables>> cache;
+    std::shared_ptr<const PoissonTables>& t = cache[levels];
+    if (!t) t = std::make_shared<const PoissonTables>(build_tables(levels));
     return t;
   }
 
@@ -155,11 +119,16 @@ class PoissonLevels {
     }
   }
 
-  // Vose's alias construction: entries below the mean probability are topped up by one above it.
-  static void build(double lambda, Table& t) {
-    std::vector<double> scaled = pmf(lambda, t.first);
-    const size_t n = scaled.size();
-    if (n > UINT16_MAX) throw Error("noise: Poisson mean too large for the alias tables");
+  // Vose's alias construction for the level of value q / 255: entries below the mean probability
+  // are topped up by one above it. Appends the table to `t`.
+  static void build(int q, double levels, PoissonTables& t) {
+    const double lambda = static_cast<double>(static_cast<float>(q) / 255.f) * levels;
+    uint32_t first = 0;
+    std::vector<double> scaled = pmf(lambda, first);
+    const size_t n = scaled.size(), start = t.entries.size() / 2;
+    if (n >= (1u << PoissonTables::kSizeBits) || first + n > UINT16_MAX ||
+        start >= (1u << (32 - PoissonTables::kSizeBits)))
+      throw Error("noise: Poisson mean too large for the alias tables");
     double total = 0;
     for (double p : scaled) total += p;
     for (double& p : scaled) p *= static_cast<double>(n) / total;
@@ -177,26 +146,32 @@ class PoissonLevels {
     // Whatever is left holds probability 1 up to rounding: it keeps itself.
     for (size_t k : small) alias[k] = k;
     for (size_t k : large) alias[k] = k;
-    t.entries.resize(n);
-    for (size_t k = 0; k < n; ++k)
-      t.entries[k] = {keep_threshold(keep[k]), static_cast<uint16_t>(k),
-                      static_cast<uint16_t>(keep[k] < 1.0 ? alias[k] : k)};
+    t.levels[q] = static_cast<uint32_t>(start << PoissonTables::kSizeBits | n);
+    for (size_t k = 0; k < n; ++k) {
+      const auto own = static_cast<uint32_t>(first + k);
+      const auto other = static_cast<uint32_t>(first + (keep[k] < 1.0 ? alias[k] : k));
+      t.entries.push_back(keep_threshold(keep[k]));
+      t.entries.push_back(own | other << 16);
+    }
   }
 
-  std::shared_ptr<Tables> tables_;
-  double levels_;
+  static PoissonTables build_tables(double levels) {
+    PoissonTables t;
+    for (int q = 0; q < 256; ++q) build(q, levels, t);
+    return t;
+  }
+
+  std::shared_ptr<const PoissonTables> tables_;
   float inverse_levels_, scale_;
 };
 
 cv::Mat poisson_plane(const cv::Mat& signal, double levels, double scale, NoiseStream& random) {
-  PoissonLevels poisson(levels, scale);
+  const PoissonLevels poisson(levels, scale);
   cv::Mat noise(signal.size(), CV_32F);
   std::vector<uint32_t> words(signal.cols);
   for (int y = 0; y < signal.rows; ++y) {
-    const float* in = signal.ptr<float>(y);
-    float* out = noise.ptr<float>(y);
     random.words(words.data(), signal.cols);
-    for (int x = 0; x < signal.cols; ++x) out[x] = poisson.noise(level_of(in[x]), words[x]);
+    poisson.noise_row(signal.ptr<float>(y), words.data(), signal.cols, noise.ptr<float>(y));
   }
   return noise;
 }
@@ -261,7 +236,7 @@ void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
     float* row = values.ptr<float>(y);
     if (poisson) {
       random.words(words.data(), n);
-      for (int x = 0; x < n; ++x) noise[x] = poisson->noise(level_of(row[x]), words[x]);
+      poisson->noise_row(row, words.data(), n, noise.data());
     } else {  // speckle
       random.normals(noise.data(), n, k);
       for (int x = 0; x < n; ++x) noise[x] *= row[x];
