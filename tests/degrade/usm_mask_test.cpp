@@ -74,7 +74,8 @@ TEST(UsmMask, OutputBoundIsUnderHalfAGreyLevelForEveryRadiusAndAmount) {
       "soft-mask bound at 51 taps %.3f/255; output bound at amount 0.5 %.3f/255, "
       "worst over radius and amount %.3f/255\n",
       esrgan.bound * 255, usm_mask_output_bound(esrgan, 0.5) * 255, worst * 255);
-  EXPECT_LT(worst, 0.5 / 255);
+  // The figures `pairforge ops` names for the sharpen operator.
+  EXPECT_LT(worst, 0.4 / 255);                                // 0.386/255
   EXPECT_LT(usm_mask_output_bound(esrgan, 0.5), 0.08 / 255);  // 0.075/255
 }
 

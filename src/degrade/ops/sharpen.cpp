@@ -211,7 +211,10 @@ class Sharpen final : public TypedOp<SharpenParams, Sharpen> {
 
 const OpInfo& op_sharpen() {
   static const OpInfo info = make_op_info<Sharpen>(
-      "sharpen", "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask");
+      "sharpen",
+      "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask (approximation: "
+      "usm's soft mask in 16-bit fixed point, error <= 0.08/255 at radius 51 and amount 0.5, "
+      "< 0.4/255 at any radius and amount, on [0, 1] images)");
   return info;
 }
 
