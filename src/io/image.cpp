@@ -64,10 +64,11 @@ void check_declared_size(const std::vector<uint8_t>& bytes, const std::string& n
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
   check_declared_size(bytes, name);
   cv::Mat raw;
+  bool rgb_order = false;  // PNG and JPEG come in RGB(A), OpenCV's other formats in BGR(A)
   try {
     // PNG and JPEG without imgcodecs (io/native_decode.h); other formats through it.
-    if (auto native = decode_native(bytes, name))
-      raw = std::move(*native);
+    if (auto native = decode_native(bytes, name, ChannelOrder::kRgb))
+      raw = std::move(*native), rgb_order = true;
     else
       raw = imdecode_lazy(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
   } catch (const cv::Exception& e) {
@@ -102,10 +103,13 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
       cv::cvtColor(raw, ordered, cv::COLOR_GRAY2RGB);
       break;
     case 3:
-      cv::cvtColor(raw, ordered, cv::COLOR_BGR2RGB);
+      if (rgb_order)
+        ordered = raw;
+      else
+        cv::cvtColor(raw, ordered, cv::COLOR_BGR2RGB);
       break;
     case 4: {
-      cv::cvtColor(raw, ordered, cv::COLOR_BGRA2RGB);
+      cv::cvtColor(raw, ordered, rgb_order ? cv::COLOR_RGBA2RGB : cv::COLOR_BGRA2RGB);
       cv::Mat alpha;
       cv::extractChannel(raw, alpha, 3);
       alpha.convertTo(img.alpha, CV_32F, scale);

@@ -51,7 +51,8 @@ bool png_rows(png_structp png, png_bytep* rows) {
 
 // The same transformations as OpenCV's PNG decoder (grfmt_png.cpp), and the row layout they
 // give: returns the channel count, 0 on a libpng error.
-int png_transform(png_structp png, png_infop info, int bit_depth, int color_type) {
+int png_transform(png_structp png, png_infop info, int bit_depth, int color_type,
+                  ChannelOrder order) {
   int channels = 1;
   if (color_type == PNG_COLOR_TYPE_RGB || color_type == PNG_COLOR_TYPE_PALETTE)
     channels = png_get_valid(png, info, PNG_INFO_tRNS) ? 4 : 3;
@@ -67,17 +68,18 @@ int png_transform(png_structp png, png_infop info, int bit_depth, int color_type
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if ((color_type & PNG_COLOR_MASK_COLOR) == 0 && bit_depth < 8)
     png_set_expand_gray_1_2_4_to_8(png);
-  if (color_type & PNG_COLOR_MASK_COLOR)
-    png_set_bgr(png);
-  else if (result > 1)
+  if (color_type & PNG_COLOR_MASK_COLOR) {
+    if (order == ChannelOrder::kOpenCv) png_set_bgr(png);
+  } else if (result > 1) {
     png_set_gray_to_rgb(png);
+  }
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   return result;
 }
 
-cv::Mat decode_png(const std::vector<uint8_t>& bytes, const std::string& name) {
-  if (auto fast = decode_png_fast(bytes)) return std::move(*fast);
+cv::Mat decode_png(const std::vector<uint8_t>& bytes, const std::string& name, ChannelOrder order) {
+  if (auto fast = decode_png_fast(bytes, order == ChannelOrder::kRgb)) return std::move(*fast);
   PngSource src{bytes.data(), bytes.size(), 0, {}};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_quiet);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
@@ -96,7 +98,7 @@ cv::Mat decode_png(const std::vector<uint8_t>& bytes, const std::string& name) {
   png_uint_32 width = 0, height = 0;
   int bit_depth = 0, color_type = 0;
   png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, nullptr, nullptr, nullptr);
-  const int channels = png_transform(png, info, bit_depth, color_type);
+  const int channels = png_transform(png, info, bit_depth, color_type, order);
   if (channels == 0) throw InputError("cannot decode image '" + name + "': " + src.message);
   if (png_get_rowbytes(png, info) !=
       static_cast<size_t>(width) * channels * (bit_depth == 16 ? 2 : 1))
@@ -115,7 +117,8 @@ struct TjFree {
   void operator()(void* h) const { tjDestroy(h); }
 };
 
-std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name) {
+std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name,
+                                   ChannelOrder order) {
   const std::unique_ptr<void, TjFree> tj(tjInitDecompress());
   if (!tj) throw Error("JPEG decoder: tjInitDecompress failed");
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
@@ -128,7 +131,11 @@ std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std:
   cv::Mat out(height, width, grey ? CV_8UC1 : CV_8UC3);
   // Default flags: accurate integer DCT and fancy upsampling, as OpenCV's libjpeg reader.
   if (tjDecompress2(tj.get(), data, bytes.size(), out.data, width, static_cast<int>(out.step),
-                    height, grey ? TJPF_GRAY : TJPF_BGR, 0) != 0 &&
+                    height,
+                    grey                          ? TJPF_GRAY
+                    : order == ChannelOrder::kRgb ? TJPF_RGB
+                                                  : TJPF_BGR,
+                    0) != 0 &&
       tjGetErrorCode(tj.get()) == TJERR_FATAL)
     throw InputError("cannot decode image '" + name + "': " + tjGetErrorStr2(tj.get()));
   return out;
@@ -136,11 +143,13 @@ std::optional<cv::Mat> decode_jpeg(const std::vector<uint8_t>& bytes, const std:
 
 }  // namespace
 
-std::optional<cv::Mat> decode_native(const std::vector<uint8_t>& bytes, const std::string& name) {
+std::optional<cv::Mat> decode_native(const std::vector<uint8_t>& bytes, const std::string& name,
+                                     ChannelOrder order) {
   static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) return decode_png(bytes, name);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0)
+    return decode_png(bytes, name, order);
   if (bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff)
-    return decode_jpeg(bytes, name);
+    return decode_jpeg(bytes, name, order);
   return std::nullopt;
 }
 

@@ -47,21 +47,25 @@ bool unfilter(uint8_t type, uint8_t* row, const uint8_t* prev, size_t n, size_t 
   }
 }
 
-// PNG order (RGB(A), big-endian) to OpenCV's (BGR(A), native uint16).
+// PNG order (RGB(A), big-endian) to OpenCV's (BGR(A), native uint16), or to native uint16 alone
+// with `rgb_order` (8-bit rows are then copied as they are).
 template <class T>
-void to_opencv(const uint8_t* in, T* out, int width, int channels) {
+void to_opencv(const uint8_t* in, T* out, int width, int channels, bool rgb_order) {
   auto sample = [&](int i) -> T {
     if constexpr (sizeof(T) == 2)
       return static_cast<T>((in[2 * i] << 8) | in[2 * i + 1]);
     else
       return in[i];
   };
+  if (rgb_order || channels == 1) {
+    if constexpr (sizeof(T) == 1)
+      std::memcpy(out, in, static_cast<size_t>(width) * channels);
+    else
+      for (int i = 0; i < width * channels; ++i) out[i] = sample(i);
+    return;
+  }
   for (int x = 0; x < width; ++x, out += channels) {
     const int i = x * channels;
-    if (channels == 1) {
-      out[0] = sample(i);
-      continue;
-    }
     out[0] = sample(i + 2), out[1] = sample(i + 1), out[2] = sample(i);
     if (channels == 4) out[3] = sample(i + 3);
   }
@@ -73,7 +77,7 @@ struct DecompressorFree {
 
 }  // namespace
 
-std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes) {
+std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes, bool rgb_order) {
   const uint8_t* p = bytes.data();
   const size_t size = bytes.size();
   if (size < 8 + 25) return std::nullopt;
@@ -116,23 +120,25 @@ std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes) {
 
   const size_t bpp = static_cast<size_t>(channels) * depth / 8;
   const size_t row_bytes = bpp * static_cast<size_t>(width);
-  std::vector<uint8_t> raw((row_bytes + 1) * static_cast<size_t>(height));
+  // Not zero-filled: a successful inflate to exactly this size writes every byte.
+  const size_t raw_size = (row_bytes + 1) * static_cast<size_t>(height);
+  const std::unique_ptr<uint8_t[]> raw(new uint8_t[raw_size]);
   const std::unique_ptr<libdeflate_decompressor, DecompressorFree> inflater(
       libdeflate_alloc_decompressor());
-  if (!inflater || libdeflate_zlib_decompress(inflater.get(), idat.data(), idat.size(), raw.data(),
-                                              raw.size(), nullptr) != LIBDEFLATE_SUCCESS)
+  if (!inflater || libdeflate_zlib_decompress(inflater.get(), idat.data(), idat.size(), raw.get(),
+                                              raw_size, nullptr) != LIBDEFLATE_SUCCESS)
     return std::nullopt;
 
   cv::Mat out(height, width, CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels));
   const std::vector<uint8_t> zeros(row_bytes, 0);
   const uint8_t* prev = zeros.data();
   for (int y = 0; y < height; ++y) {
-    uint8_t* row = raw.data() + static_cast<size_t>(y) * (row_bytes + 1);
+    uint8_t* row = raw.get() + static_cast<size_t>(y) * (row_bytes + 1);
     if (!unfilter(row[0], row + 1, prev, row_bytes, bpp)) return std::nullopt;
     if (depth == 16)
-      to_opencv(row + 1, out.ptr<uint16_t>(y), width, channels);
+      to_opencv(row + 1, out.ptr<uint16_t>(y), width, channels, rgb_order);
     else
-      to_opencv(row + 1, out.ptr<uint8_t>(y), width, channels);
+      to_opencv(row + 1, out.ptr<uint8_t>(y), width, channels, rgb_order);
     prev = row + 1;
   }
   return out;

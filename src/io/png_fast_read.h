@@ -11,7 +11,8 @@
 namespace pf::io {
 
 // The image as cv::imdecode(IMREAD_UNCHANGED) lays it out (grey, BGR or BGRA; 16-bit samples as
-// native uint16), or nullopt when the file is not one this path takes.
-std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes);
+// native uint16), or in the file's own order (grey, RGB or RGBA) with `rgb_order`; nullopt when
+// the file is not one this path takes.
+std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes, bool rgb_order = false);
 
 }  // namespace pf::io

@@ -33,6 +33,14 @@ void expect_as_opencv(const std::vector<uint8_t>& bytes, const std::string& what
   ASSERT_EQ(native->type(), want.type()) << what;
   ASSERT_EQ(native->size(), want.size()) << what;
   EXPECT_EQ(cv::norm(*native, want, cv::NORM_INF), 0) << what;
+  // In the file's own order: the same samples, red first.
+  const std::optional<cv::Mat> rgb = decode_native(bytes, what, ChannelOrder::kRgb);
+  ASSERT_TRUE(rgb.has_value()) << what;
+  cv::Mat want_rgb = want;
+  if (want.channels() == 3) cv::cvtColor(want, want_rgb, cv::COLOR_BGR2RGB);
+  if (want.channels() == 4) cv::cvtColor(want, want_rgb, cv::COLOR_BGRA2RGBA);
+  ASSERT_EQ(rgb->type(), want.type()) << what;
+  EXPECT_EQ(cv::norm(*rgb, want_rgb, cv::NORM_INF), 0) << what;
 }
 
 cv::Mat noise(int rows, int cols, int type, uint64_t seed) {
