@@ -39,7 +39,7 @@ void add_activation(torch::nn::Sequential& seq, const CompactOptions& o) {
     throw ModelError("Compact: unknown act_type '" + o.act_type + "'");
 }
 
-torch::nn::Conv2d conv3x3(int64_t in, int64_t out) {
+torch::nn::Conv2d conv3x3_layer(int64_t in, int64_t out) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1));
 }
 }  // namespace
@@ -47,14 +47,14 @@ torch::nn::Conv2d conv3x3(int64_t in, int64_t out) {
 CompactImpl::CompactImpl(CompactOptions o) : options(std::move(o)) {
   if (options.num_feat < 1 || options.num_conv < 0 || options.upscale < 1)
     throw ModelError("Compact: num_feat, num_conv and upscale must be positive");
-  body->push_back(conv3x3(options.num_in_ch, options.num_feat));
+  body->push_back(conv3x3_layer(options.num_in_ch, options.num_feat));
   add_activation(body, options);
   for (int64_t i = 0; i < options.num_conv; ++i) {
-    body->push_back(conv3x3(options.num_feat, options.num_feat));
+    body->push_back(conv3x3_layer(options.num_feat, options.num_feat));
     add_activation(body, options);
   }
   body->push_back(
-      conv3x3(options.num_feat, options.num_out_ch * options.upscale * options.upscale));
+      conv3x3_layer(options.num_feat, options.num_out_ch * options.upscale * options.upscale));
   register_module("body", body);
 }
 
