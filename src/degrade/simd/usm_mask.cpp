@@ -171,8 +171,8 @@ void MaskRow::filter(const MaskKernel& k, uint16_t* out) {
 void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
                       uint16_t* const* out) {
   const int half = static_cast<int>(k.column.size()) - 1;
-  // Tiles of 1 KB of each row, as sym_filter_columns: the tile's source rows stay in cache.
-  constexpr int kTileValues = 512;
+  // Tiles of 512 bytes of each row, as sym_filter_columns: the tile's source rows stay in cache.
+  constexpr int kTileValues = 256;
   for (int x0 = 0; x0 < n; x0 += kTileValues) {
     const int x1 = std::min(n, x0 + kTileValues);
     for (int r = 0; r < count; ++r)
