@@ -158,9 +158,10 @@ std::vector<uint16_t> canonical_codes(const std::vector<uint8_t>& lengths) {
   return codes;
 }
 
-// One token: a literal byte (dist == 0) or a match.
+// One token: a run of `length` literal bytes (dist == 0), read from the input when the block is
+// written, or a match of `length` bytes `dist` back.
 struct Token {
-  uint16_t length_or_literal;
+  uint16_t length;
   uint16_t dist;
 };
 
@@ -184,7 +185,7 @@ uint64_t four_zero_bytes(uint64_t x) {
   return z & (z >> 8) & (z >> 16) & (z >> 24);
 }
 
-void write_block(const Token* tokens, size_t count, const uint32_t* lit_counts,
+void write_block(const uint8_t* data, const Token* tokens, size_t count, const uint32_t* lit_counts,
                  const uint32_t* dist_counts, bool last, BitWriter& bits) {
   std::vector<uint8_t> lit_len = code_lengths(lit_counts, kLitLenSymbols, 15);
   std::vector<uint8_t> dist_len = code_lengths(dist_counts, kDistSymbols, 15);
@@ -239,17 +240,29 @@ void write_block(const Token* tokens, size_t count, const uint32_t* lit_counts,
   }
   const std::vector<uint16_t> lit_code = canonical_codes(lit_len);
   const std::vector<uint16_t> dist_code = canonical_codes(dist_len);
+  // A literal's code and length in one word (code | length << 16); two literals go out in one
+  // put (at most 30 bits).
+  uint32_t literal[256];
+  for (int b = 0; b < 256; ++b) literal[b] = lit_code[b] | static_cast<uint32_t>(lit_len[b]) << 16;
   uint16_t last_dist = 0;
   int ds = 0;
   for (size_t i = 0; i < count; ++i) {
     const Token& t = tokens[i];
     if (t.dist == 0) {
-      bits.put(lit_code[t.length_or_literal], lit_len[t.length_or_literal]);
+      const uint8_t* end = data + t.length;
+      for (; data + 2 <= end; data += 2) {
+        const uint32_t a = literal[data[0]], b = literal[data[1]];
+        bits.put((a & 0xFFFF) | static_cast<uint64_t>(b & 0xFFFF) << (a >> 16),
+                 static_cast<int>((a >> 16) + (b >> 16)));
+      }
+      if (data < end)
+        bits.put(literal[*data] & 0xFFFF, static_cast<int>(literal[*data] >> 16)), ++data;
       continue;
     }
-    const int ls = kLengths.symbol[t.length_or_literal];
+    data += t.length;
+    const int ls = kLengths.symbol[t.length];
     bits.put(lit_code[257 + ls], lit_len[257 + ls]);
-    bits.put(t.length_or_literal - kLengthBase[ls], kLengthExtra[ls]);
+    bits.put(t.length - kLengthBase[ls], kLengthExtra[ls]);
     if (t.dist != last_dist) last_dist = t.dist, ds = dist_symbol(t.dist);  // two distances only
     bits.put(dist_code[ds], dist_len[ds]);
     bits.put(t.dist - kDistBase[ds], kDistExtra[ds]);
@@ -282,9 +295,14 @@ void fast_zlib_compress(const uint8_t* data, size_t n, int pixel_bytes, size_t r
     lit_counts[256] = 1;
     size_t count = 0;
     const uint32_t farthest = tried > 0 ? std::max(distances[0], distances[tried - 1]) : 0;
-    auto literal = [&](uint8_t b) {
-      tokens[count++] = {b, 0};
-      ++lit_counts[b];
+    const size_t block_start = pos;
+    // Literals extend the last token while it is a run with room for them.
+    auto literals = [&](int k) {
+      for (int j = 0; j < k; ++j) ++lit_counts[data[pos + j]];
+      if (count > 0 && tokens[count - 1].dist == 0 && tokens[count - 1].length <= 65535 - k)
+        tokens[count - 1].length = static_cast<uint16_t>(tokens[count - 1].length + k);
+      else
+        tokens[count++] = {static_cast<uint16_t>(k), 0};
     };
     while (pos < end) {
       // Literals in steps of up to five: eight bytes against each distance at once show the
@@ -298,7 +316,7 @@ void fast_zlib_compress(const uint8_t* data, size_t n, int pixel_bytes, size_t r
           repeats |= four_zero_bytes(here ^ there);  // little-endian: byte j is bits 8j..8j+7
         }
         const int skip = repeats == 0 ? 5 : __builtin_ctzll(repeats) >> 3;
-        for (int j = 0; j < skip; ++j) literal(data[pos + j]);
+        if (skip > 0) literals(skip);
         pos += skip;
         if (repeats == 0) continue;
       }
@@ -325,11 +343,11 @@ void fast_zlib_compress(const uint8_t* data, size_t n, int pixel_bytes, size_t r
         ++dist_counts[dist_syms[best_k]];
         pos += best;
       } else {
-        literal(data[pos]);
+        literals(1);
         ++pos;
       }
     }
-    write_block(tokens.data(), count, lit_counts, dist_counts, pos >= n, bits);
+    write_block(data + block_start, tokens.data(), count, lit_counts, dist_counts, pos >= n, bits);
   } while (pos < n);
   p = bits.flush();
   const uint32_t adler = libdeflate_adler32(1, data, n);
