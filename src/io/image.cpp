@@ -14,6 +14,7 @@
 #include "io/lazy_imgcodecs.h"
 #include "io/native_decode.h"
 #include "io/png_writer.h"
+#include "io/simd/quantise_row.h"
 
 namespace fs = std::filesystem;
 
@@ -139,10 +140,10 @@ static void quantise_row(const float* rgb, const float* alpha, int width, uint8_
     return static_cast<int32_t>(std::min(std::max(scaled, 0.f), kTop));
   };
   if (alpha == nullptr) {
-    // RGB in, RGB out: one flat loop over the samples, which the compiler vectorises.
+    // RGB in, RGB out: one flat loop over the samples (8 bits: simd/quantise_row.h).
     const int n = width * 3;
     if constexpr (kBytes == 1) {
-      for (int i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(q(rgb[i]));
+      quantise_row_8bit(rgb, n, out);
     } else {
       for (int i = 0; i < n; ++i) {
         const int32_t v = q(rgb[i]);
