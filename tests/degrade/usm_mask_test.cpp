@@ -16,22 +16,28 @@
 namespace pf::degrade {
 namespace {
 
-// The soft mask of a CV_16UC(n) 0/1 mask through the fixed-point passes, as float (1 = 1.0).
-cv::Mat fixed_soft_mask(const cv::Mat& mask, int ksize) {
+// The soft mask of a CV_16UC(n) 0/1 mask through the fixed-point passes, as float (1 = 1.0);
+// with `skip`, stretches of zeros are skipped (their flags counted in `quiet_tiles`).
+cv::Mat fixed_soft_mask(const cv::Mat& mask, int ksize, bool skip = true,
+                        int* quiet_tiles = nullptr) {
   const MaskKernel k = usm_mask_kernel(gaussian_half_kernel(ksize));
   const int half = ksize / 2, rows = mask.rows, n = mask.cols * mask.channels();
-  cv::Mat filtered(rows, n, CV_16U), soft(rows, n, CV_16U);
+  cv::Mat filtered(rows, n, CV_16U), soft(rows, n, CV_16U), quiet(rows, mask_tiles(n), CV_8U);
   MaskRow row(mask.cols, mask.channels(), half);
   for (int y = 0; y < rows; ++y) {
     std::copy_n(mask.ptr<uint16_t>(y), n, row.data());
-    row.filter(k, filtered.ptr<uint16_t>(y));
+    row.filter(k, filtered.ptr<uint16_t>(y), skip ? quiet.ptr<uint8_t>(y) : nullptr);
   }
+  if (quiet_tiles) *quiet_tiles = cv::countNonZero(quiet);
   std::vector<const uint16_t*> taps(rows + 2 * half);
+  std::vector<const uint8_t*> quiet_taps(rows + 2 * half);
   std::vector<uint16_t*> outs(rows);
-  for (int j = 0; j < rows + 2 * half; ++j)
+  for (int j = 0; j < rows + 2 * half; ++j) {
     taps[j] = filtered.ptr<uint16_t>(mirror_row(j - half, rows));
+    quiet_taps[j] = quiet.ptr<uint8_t>(mirror_row(j - half, rows));
+  }
   for (int y = 0; y < rows; ++y) outs[y] = soft.ptr<uint16_t>(y);
-  usm_mask_columns(taps.data(), rows, k, n, outs.data());
+  usm_mask_columns(taps.data(), rows, k, n, outs.data(), skip ? quiet_taps.data() : nullptr);
   cv::Mat out;
   soft.reshape(mask.channels(), rows).convertTo(out, CV_32F, 1.0 / kMaskOne);
   return out;
@@ -107,6 +113,23 @@ TEST(UsmMask, UniformWindowsGiveExactlyZeroAndOne) {
     EXPECT_EQ(cv::norm(soft, cv::Mat(soft.size(), soft.type(), cv::Scalar::all(1)), cv::NORM_INF),
               0.0)
         << ksize;
+  }
+}
+
+// Skipping the stretches where every window holds only zeros gives the same bytes as filtering
+// them: a mostly empty mask with a few marks, a dense patch and marks at the edges.
+TEST(UsmMask, SkippingEmptyStretchesGivesTheSameBytes) {
+  for (const int ksize : {3, 51, 101}) {
+    cv::Mat mask(300, 400, CV_16UC3, cv::Scalar::all(0));
+    random_mask(40, 60, 0.5, 4).copyTo(mask(cv::Rect(150, 120, 60, 40)));
+    mask.at<cv::Vec<uint16_t, 3>>(0, 0)[1] = 1;
+    mask.at<cv::Vec<uint16_t, 3>>(299, 399)[2] = 1;
+    mask.at<cv::Vec<uint16_t, 3>>(10, 300)[0] = 1;
+    int quiet = 0;
+    const cv::Mat skipped = fixed_soft_mask(mask, ksize, true, &quiet);
+    const cv::Mat filtered = fixed_soft_mask(mask, ksize, false);
+    EXPECT_EQ(cv::norm(skipped, filtered, cv::NORM_INF), 0.0) << ksize;
+    EXPECT_GT(quiet, 300) << ksize;  // of 300 rows x 5 tiles: the skips did happen
   }
 }
 

@@ -108,10 +108,12 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
   const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
   RowRing<float> blur(ring, n);
   RowRing<uint16_t> mask(ring, n), soft(kRowBatch, n);
+  RowRing<uint8_t> quiet(ring, mask_tiles(n));  // which tiles of each mask row are all zero
   std::vector<PaddedRow> padded(kRowBatch, PaddedRow(width, channels, half));
   MaskRow above(width, channels, half);
   std::vector<const float*> taps(kRowBatch + 2 * half);
   std::vector<const uint16_t*> mask_taps(kRowBatch + 2 * half);
+  std::vector<const uint8_t*> quiet_taps(kRowBatch + 2 * half);
   std::vector<float*> outs(kRowBatch);
   std::vector<uint16_t*> soft_outs(kRowBatch);
   for (int t = 0; t < rows + half; t += kRowBatch) {
@@ -124,14 +126,17 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
       float* bl = blur[t + r];
       padded[r].filter(gauss, bl);
       usm_threshold_row(source.ptr<float>(t + r), bl, n, threshold, above.data());
-      above.filter(mask_kernel, mask[t + r]);
+      above.filter(mask_kernel, mask[t + r], quiet[t + r]);
     }
     const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
     if (y1 <= y0) continue;
-    for (int j = 0; j < y1 - y0 + 2 * half; ++j)
-      mask_taps[j] = mask[mirror_row(y0 - half + j, rows)];
+    for (int j = 0; j < y1 - y0 + 2 * half; ++j) {
+      const int y = mirror_row(y0 - half + j, rows);
+      mask_taps[j] = mask[y], quiet_taps[j] = quiet[y];
+    }
     for (int r = 0; r < y1 - y0; ++r) soft_outs[r] = soft[r];
-    usm_mask_columns(mask_taps.data(), y1 - y0, mask_kernel, n, soft_outs.data());
+    usm_mask_columns(mask_taps.data(), y1 - y0, mask_kernel, n, soft_outs.data(),
+                     quiet_taps.data());
     for (int y = y0; y < y1; ++y)
       usm_blend_row(source.ptr<float>(y), blur[y], soft[y - y0], n, amount, img.ptr<float>(y));
   }

@@ -75,6 +75,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "core/error.h"
@@ -150,7 +151,9 @@ MaskKernel usm_mask_kernel(const HalfKernel& gauss) {
 }
 
 MaskRow::MaskRow(int width, int channels, int half)
-    : buf_(static_cast<size_t>(width + 2 * half) * channels + 32),
+    // 64 values to spare: 31 at most for the alignment, 16 read past the end by filter's blocks
+    // (zeros, never written).
+    : buf_(static_cast<size_t>(width + 2 * half) * channels + 64),
       width_(width),
       channels_(channels),
       half_(half) {
@@ -159,24 +162,71 @@ MaskRow::MaskRow(int width, int channels, int half)
   start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(uint16_t);
 }
 
-void MaskRow::filter(const MaskKernel& k, uint16_t* out) {
+void MaskRow::filter(const MaskKernel& k, uint16_t* out, uint8_t* quiet) {
   const int half = static_cast<int>(k.row.size()) - 1;
   if (half > half_) throw Error("usm: mask kernel wider than the row's margins");
   uint16_t* row = data();
   mirror_margins(row, width_, channels_, half);
-  HWY_DYNAMIC_DISPATCH(MaskRowPass)
-  (row, channels_, k.row.data(), half, k.offset, width_ * channels_, out);
+  const int n = width_ * channels_;
+  const auto pass = [&](int x0, int x1) {
+    HWY_DYNAMIC_DISPATCH(MaskRowPass)
+    (row + x0, channels_, k.row.data(), half, k.offset, x1 - x0, out + x0);
+  };
+  if (quiet == nullptr) {
+    pass(0, n);
+    return;
+  }
+  // busy[b]: a one among the 16 values from 16 b - margin (the mirrored margins included). An
+  // output block of 16 values from x reads [x - margin, x + 16 + margin): blocks b to b + reach.
+  constexpr int kBlock = 16;
+  const int margin = half * channels_, blocks = (n + kBlock - 1) / kBlock;
+  const int reach = (2 * margin + kBlock - 1) / kBlock;
+  busy_.assign(static_cast<size_t>(blocks + reach + 1), 0);
+  const int filled = (n + 2 * margin + kBlock - 1) / kBlock;  // blocks with data
+  for (int b = 0; b < filled; ++b) {
+    uint64_t words[4];  // 16 values
+    std::memcpy(words, row - margin + b * kBlock, sizeof words);
+    busy_[b] = (words[0] | words[1] | words[2] | words[3]) != 0;
+  }
+  int window = 0;  // busy blocks among [b, b + reach]
+  for (int b = 0; b <= reach; ++b) window += busy_[b];
+  int run = -1;  // start of the current stretch to filter, -1 if none
+  for (int t = 0; t < mask_tiles(n); ++t) quiet[t] = 1;
+  for (int b = 0; b < blocks; ++b) {
+    const int x = b * kBlock, end = std::min(n, x + kBlock);
+    if (window > 0) {
+      if (run < 0) run = x;
+      quiet[x / kMaskTileValues] = 0;
+    } else {
+      if (run >= 0) pass(run, x), run = -1;
+      std::fill(out + x, out + end, k.offset);  // what the pass gives a window of zeros
+    }
+    window += busy_[b + reach + 1] - busy_[b];
+  }
+  if (run >= 0) pass(run, n);
 }
 
 void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
-                      uint16_t* const* out) {
+                      uint16_t* const* out, const uint8_t* const* quiet) {
   const int half = static_cast<int>(k.column.size()) - 1;
   // Tiles of 512 bytes of each row, as sym_filter_columns: the tile's source rows stay in cache.
-  constexpr int kTileValues = 256;
-  for (int x0 = 0; x0 < n; x0 += kTileValues) {
-    const int x1 = std::min(n, x0 + kTileValues);
-    for (int r = 0; r < count; ++r)
-      HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+  for (int x0 = 0, t = 0; x0 < n; x0 += kMaskTileValues, ++t) {
+    const int x1 = std::min(n, x0 + kMaskTileValues);
+    int busy = 0;  // rows among the current output row's 2 * half + 1 that are not quiet
+    if (quiet != nullptr)
+      for (int j = 0; j < 2 * half; ++j) busy += !quiet[j][t];
+    for (int r = 0; r < count; ++r) {
+      if (quiet == nullptr) {
+        HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+        continue;
+      }
+      busy += !quiet[r + 2 * half][t];
+      if (busy > 0)
+        HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+      else
+        std::fill(out[r] + x0, out[r] + x1, uint16_t{0});
+      busy -= !quiet[r][t];
+    }
   }
 }
 

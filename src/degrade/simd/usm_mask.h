@@ -39,23 +39,37 @@ inline double usm_mask_output_bound(const MaskKernel& k, double amount) {
   return k.bound * amount / (1 + amount);
 }
 
+// The column pass works in tiles of this many values; a tile of a row-pass output whose every
+// window held only zeros is `quiet`: all its values are the kernel's offset, and a column of
+// quiet tiles gives exactly 0, so both passes skip such stretches (flat areas, where a frame's
+// mask is empty, cost next to nothing) with the same bytes.
+constexpr int kMaskTileValues = 256;
+inline int mask_tiles(int n) {
+  return (n + kMaskTileValues - 1) / kMaskTileValues;
+}
+
 // A mask row with room for `half` mirrored pixels on each side (BORDER_REFLECT_101).
 class MaskRow {
  public:
   MaskRow(int width, int channels, int half);
   uint16_t* data() { return buf_.data() + start_; }
-  // Mirrors the margins, then runs the row pass into `out` (width * channels values).
-  void filter(const MaskKernel& k, uint16_t* out);
+  // Mirrors the margins, then runs the row pass into `out` (width * channels values). With
+  // `quiet`, stretches whose windows hold only zeros are filled without filtering and
+  // quiet[t] says whether tile t of `out` is quiet (mask_tiles(width * channels) flags).
+  void filter(const MaskKernel& k, uint16_t* out, uint8_t* quiet = nullptr);
 
  private:
   std::vector<uint16_t> buf_;
+  std::vector<uint8_t> busy_;  // filter's scratch: which 16-value blocks hold a one
   int width_, channels_, half_;
   size_t start_;  // index of pixel 0: at least half_ pixels in, on a 64-byte boundary
 };
 
 // The column pass of `count` consecutive output rows, laid out as sym_filter_columns's: rows[j]
-// for j in [0, count + 2 * half) from `half` above the first output row, n values per row.
+// for j in [0, count + 2 * half) from `half` above the first output row, n values per row. With
+// `quiet` (quiet[j]: row j's flags from MaskRow::filter), a tile whose source rows are all quiet
+// is filled with 0.
 void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
-                      uint16_t* const* out);
+                      uint16_t* const* out, const uint8_t* const* quiet = nullptr);
 
 }  // namespace pf::degrade
