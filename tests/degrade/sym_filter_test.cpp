@@ -176,6 +176,15 @@ TEST(SymFilter, PairedTapsEqualFilter2DAndDropOnlyWhatTheBudgetAllows) {
   cv::Mat skew = kernel.clone();
   skew.at<float>(0, 0) += 0.01f;
   EXPECT_FALSE(paired_taps(skew, budget).symmetric);
+  // Images narrower or shorter than the kernel (edge strips overlapping, mirrored several
+  // times), one channel and three, and tall ones (several stripes).
+  for (const cv::Size size : {cv::Size(1, 1), cv::Size(5, 3), cv::Size(13, 9), cv::Size(20, 150)})
+    for (const int channels : {1, 3}) {
+      const cv::Mat small = random_image(size.height, size.width, channels, 6);
+      cv::filter2D(small, expected, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_REFLECT_101);
+      paired_taps_filter(small, fast, all);
+      EXPECT_LE(cv::norm(expected, fast, cv::NORM_INF), 2e-6) << size << " x" << channels;
+    }
 }
 
 TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {

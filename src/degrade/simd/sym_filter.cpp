@@ -310,34 +310,54 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
     dst = fresh;
     return;
   }
-  const int reach = t.reach, channels = src.channels(), n = src.cols * channels;
+  const int reach = t.reach, channels = src.channels(), width = src.cols;
   const int pairs = static_cast<int>(t.w.size());
   dst.create(src.size(), src.type());
-  // Stripes of padded rows: copyMakeBorder of a row range reads the rows beyond it from `src`,
-  // so every stripe equals the same rows of the whole image with its own edges mirrored. Within
-  // a stripe, column tiles: the 2 * reach + 1 rows of a tile stay in the L1 cache from one output
-  // row to the next (whole rows would be read from L2 once per tap pair).
-  constexpr int kStripeRows = 64, kTileFloats = 768;
-  cv::Mat padded;
   std::vector<const float*> a(pairs), b(pairs);
   std::vector<float> weights{t.centre};
   weights.insert(weights.end(), t.w.begin(), t.w.end());
+  // One output row's pixels [x0, x1), the taps read from rows row(dy) whose pixel `left` is
+  // image pixel 0 (every tap pointer stays inside its row).
+  const auto pass = [&](const auto& row, int left, int x0, int x1, float* out) {
+    if (x1 <= x0) return;
+    const auto at = [&](int dy, int dx) {
+      return row(dy) + static_cast<ptrdiff_t>(left + x0 + dx) * channels;
+    };
+    for (int p = 0; p < pairs; ++p) a[p] = at(t.dy[p], t.dx[p]), b[p] = at(-t.dy[p], -t.dx[p]);
+    HWY_DYNAMIC_DISPATCH(PairedTapsPass)
+    (a.data(), b.data(), weights.data(), pairs, at(0, 0), 0, (x1 - x0) * channels,
+     out + static_cast<ptrdiff_t>(x0) * channels);
+  };
+  // The pixels `reach` or more from the left and right edges read `src` itself (rows above and
+  // below mirrored by pointer), in column tiles: the 2 * reach + 1 rows of a tile stay in the L1
+  // cache from one output row to the next. The edge pixels read small mirrored copies of the
+  // columns they need, made per stripe of rows with copyMakeBorder, which takes the rows beyond
+  // a stripe from `src`: every stripe equals the same rows of the whole image.
+  constexpr int kStripeRows = 64, kTileFloats = 768;  // tiles: 768 floats of 3-channel rows
+  const int inner0 = std::min(width, reach), inner1 = std::max(inner0, width - reach);
+  const int strip = std::min(width, 2 * reach);  // image columns an edge's outputs read
+  cv::Mat left_strip, right_strip;
   for (int y0 = 0; y0 < src.rows; y0 += kStripeRows) {
     const int y1 = std::min(src.rows, y0 + kStripeRows);
-    cv::copyMakeBorder(src.rowRange(y0, y1), padded, reach, reach, reach, reach,
-                       cv::BORDER_REFLECT_101);
-    for (int x0 = 0; x0 < n; x0 += kTileFloats) {
-      const int x1 = std::min(n, x0 + kTileFloats);
-      for (int y = y0; y < y1; ++y) {
-        // Padded row y - y0 + reach holds image row y; its pixel 0 is `reach` pixels in.
-        const auto at = [&](int dy, int dx) {
-          return padded.ptr<float>(y - y0 + reach + dy) +
-                 static_cast<ptrdiff_t>(reach + dx) * channels;
-        };
-        for (int p = 0; p < pairs; ++p) a[p] = at(t.dy[p], t.dx[p]), b[p] = at(-t.dy[p], -t.dx[p]);
-        HWY_DYNAMIC_DISPATCH(PairedTapsPass)
-        (a.data(), b.data(), weights.data(), pairs, at(0, 0), x0, x1, dst.ptr<float>(y));
-      }
+    cv::copyMakeBorder(src(cv::Range(y0, y1), cv::Range(0, strip)), left_strip, reach, reach, reach,
+                       reach, cv::BORDER_REFLECT_101);
+    cv::copyMakeBorder(src(cv::Range(y0, y1), cv::Range(width - strip, width)), right_strip, reach,
+                       reach, reach, reach, cv::BORDER_REFLECT_101);
+    constexpr int kTilePixels = kTileFloats / 3;
+    for (int x0 = inner0; x0 < inner1; x0 += kTilePixels) {
+      const int x1 = std::min(inner1, x0 + kTilePixels);
+      for (int y = y0; y < y1; ++y)
+        pass([&](int dy) { return src.ptr<float>(mirror_row(y + dy, src.rows)); }, 0, x0, x1,
+             dst.ptr<float>(y));
+    }
+    for (int y = y0; y < y1; ++y) {
+      float* out = dst.ptr<float>(y);
+      // Strip row y - y0 + reach holds image row y; its pixel `reach` is image pixel 0 (left)
+      // or width - strip (right).
+      pass([&](int dy) { return left_strip.ptr<float>(y - y0 + reach + dy); }, reach, 0, inner0,
+           out);
+      pass([&](int dy) { return right_strip.ptr<float>(y - y0 + reach + dy); },
+           reach - (width - strip), inner1, width, out);
     }
   }
 }
