@@ -30,6 +30,14 @@ void MaskRowPass(const uint16_t* in, int step, const uint16_t* q, int half, uint
     hn::StoreU(s0, d, out + i);
     hn::StoreU(s1, d, out + i + lanes);
   }
+  // One vector more: filter's stretches come in blocks of 64 values, so few reach the scalar end.
+  for (; i + lanes <= n; i += lanes) {
+    auto s = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i)));
+    for (int k = 1; k <= half; ++k)
+      s = hn::Add(s, hn::Mul(hn::Set(d, q[k]), hn::Add(hn::LoadU(d, in + i - k * step),
+                                                       hn::LoadU(d, in + i + k * step))));
+    hn::StoreU(s, d, out + i);
+  }
   for (; i < n; ++i) {
     unsigned s = offset + q[0] * in[i];
     for (int k = 1; k <= half; ++k) s += q[k] * (in[i - k * step] + in[i + k * step]);
@@ -151,9 +159,9 @@ MaskKernel usm_mask_kernel(const HalfKernel& gauss) {
 }
 
 MaskRow::MaskRow(int width, int channels, int half)
-    // 64 values to spare: 31 at most for the alignment, 16 read past the end by filter's blocks
+    // 96 values to spare: 31 at most for the alignment, 63 read past the end by filter's blocks
     // (zeros, never written).
-    : buf_(static_cast<size_t>(width + 2 * half) * channels + 64),
+    : buf_(static_cast<size_t>(width + 2 * half) * channels + 96),
       width_(width),
       channels_(channels),
       half_(half) {
@@ -176,17 +184,19 @@ void MaskRow::filter(const MaskKernel& k, uint16_t* out, uint8_t* quiet) {
     pass(0, n);
     return;
   }
-  // busy[b]: a one among the 16 values from 16 b - margin (the mirrored margins included). An
-  // output block of 16 values from x reads [x - margin, x + 16 + margin): blocks b to b + reach.
-  constexpr int kBlock = 16;
+  // busy[b]: a one among the 64 values from 64 b - margin (the mirrored margins included). An
+  // output block of 64 values from x reads [x - margin, x + 64 + margin): blocks b to b + reach.
+  // (Blocks of 16 skipped a little more and cost a millisecond a dense frame in bookkeeping.)
+  constexpr int kBlock = 64;
   const int margin = half * channels_, blocks = (n + kBlock - 1) / kBlock;
   const int reach = (2 * margin + kBlock - 1) / kBlock;
   busy_.assign(static_cast<size_t>(blocks + reach + 1), 0);
   const int filled = (n + 2 * margin + kBlock - 1) / kBlock;  // blocks with data
   for (int b = 0; b < filled; ++b) {
-    uint64_t words[4];  // 16 values
+    uint64_t words[kBlock / 4], any = 0;
     std::memcpy(words, row - margin + b * kBlock, sizeof words);
-    busy_[b] = (words[0] | words[1] | words[2] | words[3]) != 0;
+    for (const uint64_t w : words) any |= w;
+    busy_[b] = any != 0;
   }
   int window = 0;  // busy blocks among [b, b + reach]
   for (int b = 0; b <= reach; ++b) window += busy_[b];
