@@ -53,20 +53,12 @@ const Kernels* avx2_kernels() {
   return runs ? &k : nullptr;
 }
 
-const Kernels* best_kernels() {
-  static const Kernels* best = avx512_kernels() ? avx512_kernels() : avx2_kernels();
-  return best;
-}
-
 }  // namespace pf::models::conv3x3
 
 #else
 
 namespace pf::models::conv3x3 {
 const Kernels* avx2_kernels() {
-  return nullptr;
-}
-const Kernels* best_kernels() {
   return nullptr;
 }
 }  // namespace pf::models::conv3x3

@@ -7,6 +7,15 @@
 
 namespace pf::models {
 
+namespace conv3x3 {
+
+const Kernels* best_kernels() {
+  static const Kernels* best = avx512_kernels() ? avx512_kernels() : avx2_kernels();
+  return best;
+}
+
+}  // namespace conv3x3
+
 bool can_conv3x3_nhwc(const torch::Tensor& x, const torch::Tensor& weight,
                       const torch::Tensor& bias) {
   if (conv3x3::best_kernels() == nullptr || torch::GradMode::is_enabled()) return false;

@@ -207,11 +207,8 @@ PaddedRow::PaddedRow(int width, int channels, int half)
     : buf_(static_cast<size_t>(width + 2 * half) * channels + 16),
       width_(width),
       channels_(channels),
-      half_(half) {
-  const auto margin =
-      reinterpret_cast<uintptr_t>(buf_.data() + static_cast<size_t>(half) * channels);
-  start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(float);
-}
+      half_(half),
+      start_(aligned_start(buf_, static_cast<size_t>(half) * channels)) {}
 
 void PaddedRow::filter(const HalfKernel& k, float* out, bool accumulate) {
   const int half = static_cast<int>(k.size()) - 1;

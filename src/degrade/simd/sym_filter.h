@@ -8,6 +8,8 @@
 // same bytes (same seed, same output on any machine). Against OpenCV's sepFilter2D on the same
 // taps the results differ only in float rounding (summation order): about 1e-7.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <opencv2/core.hpp>
 #include <vector>
 
@@ -63,6 +65,14 @@ void mirror_margins(T* row, int width, int channels, int half) {
       row[(width - 1 + j) * channels + c] = row[right * channels + c];
     }
   }
+}
+
+// The index of the first element of `buf` at least `margin` elements in that starts on a 64-byte
+// boundary: row buffers whose vector loads and stores never straddle two cache lines.
+template <class T>
+size_t aligned_start(const std::vector<T>& buf, size_t margin) {
+  const auto address = reinterpret_cast<uintptr_t>(buf.data() + margin);
+  return margin + (64 - address % 64) % 64 / sizeof(T);
 }
 
 // A row buffer with room for `half` mirrored pixels on each side, for the row filter.

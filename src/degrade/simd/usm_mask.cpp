@@ -164,11 +164,8 @@ MaskRow::MaskRow(int width, int channels, int half)
     : buf_(static_cast<size_t>(width + 2 * half) * channels + 96),
       width_(width),
       channels_(channels),
-      half_(half) {
-  const auto margin =
-      reinterpret_cast<uintptr_t>(buf_.data() + static_cast<size_t>(half) * channels);
-  start_ = static_cast<size_t>(half) * channels + (64 - margin % 64) % 64 / sizeof(uint16_t);
-}
+      half_(half),
+      start_(aligned_start(buf_, static_cast<size_t>(half) * channels)) {}
 
 void MaskRow::filter(const MaskKernel& k, uint16_t* out, uint8_t* quiet) {
   const int half = static_cast<int>(k.row.size()) - 1;

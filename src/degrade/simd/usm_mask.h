@@ -60,7 +60,7 @@ class MaskRow {
 
  private:
   std::vector<uint16_t> buf_;
-  std::vector<uint8_t> busy_;  // filter's scratch: which 16-value blocks hold a one
+  std::vector<uint8_t> busy_;  // filter's scratch: which 64-value blocks hold a one
   int width_, channels_, half_;
   size_t start_;  // index of pixel 0: at least half_ pixels in, on a 64-byte boundary
 };
