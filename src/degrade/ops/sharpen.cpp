@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "degrade/op.h"
 #include "degrade/simd/sym_filter.h"
+#include "degrade/simd/usm_blur.h"
 #include "degrade/simd/usm_mask.h"
 #include "degrade/simd/usm_rows.h"
 
@@ -90,6 +91,12 @@ class RowRing {
 
 }  // namespace
 
+bool usm_blurs_in_fixed_point(const MaskKernel& mask, const BlurKernel& blur, double amount,
+                              double threshold) {
+  return usm_mask_output_bound(mask, amount) + amount * blur.bound <= kUsmFixedBudget &&
+         threshold / 255 > blur.bound;
+}
+
 void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double threshold_d) {
   if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
   const int ksize = radius % 2 == 0 ? radius + 1 : radius;
@@ -97,6 +104,7 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
   const int half = ksize / 2, ring = 2 * half + kRowBatch + 1;
   const HalfKernel gauss = gaussian_half_kernel(ksize);
   const MaskKernel mask_kernel = usm_mask_kernel(gauss);
+  const BlurKernel blur_kernel = usm_blur_kernel(gauss);
   const float amount = static_cast<float>(amount_d), threshold = static_cast<float>(threshold_d);
   const int rows = img.rows, width = img.cols, channels = img.channels(), n = width * channels;
   // Rows stream through in batches: a batch makes the blur and the threshold mask of rows
@@ -104,28 +112,50 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
   // mask rows up to the batch's last, and writes them back in place. Later blurs read source rows
   // below those, so the original is not needed, except when mirrored rows could reach back (an
   // image shorter than two kernels) or when the image is a view into a larger one (its own
-  // edges are mirrored, not the parent's). The mask is blurred in fixed point (usm_mask.h).
+  // edges are mirrored, not the parent's). The mask is blurred in fixed point (usm_mask.h), and
+  // so is the image where its error bound allows and its values are in [0, 1] (usm_blur.h);
+  // a value outside [0, 1] sends that batch and the rest to the float blur.
   const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
+  bool fixed = usm_blurs_in_fixed_point(mask_kernel, blur_kernel, amount_d, threshold_d);
   RowRing<float> blur(ring, n);
-  RowRing<uint16_t> mask(ring, n), soft(kRowBatch, n);
-  RowRing<uint8_t> quiet(ring, mask_tiles(n));  // which tiles of each mask row are all zero
-  std::vector<PaddedRow> padded(kRowBatch, PaddedRow(width, channels, half));
+  RowRing<uint16_t> mask(ring, n), soft(kRowBatch, n), fixed_source(fixed ? ring : 1, n);
+  std::vector<int> fixed_row(fixed ? ring : 0, -1);  // the image row each fixed_source slot holds
+  RowRing<uint8_t> quiet(ring, mask_tiles(n));       // which tiles of each mask row are all zero
+  std::vector<PaddedRow> padded;
+  std::vector<FixedRow> fixed_padded;
+  std::vector<float*> outs(kRowBatch);
+  std::vector<uint16_t*> fixed_outs(kRowBatch);
   MaskRow above(width, channels, half);
   std::vector<const float*> taps(kRowBatch + 2 * half);
+  std::vector<const uint16_t*> fixed_taps(kRowBatch + 2 * half);
   std::vector<const uint16_t*> mask_taps(kRowBatch + 2 * half);
   std::vector<const uint8_t*> quiet_taps(kRowBatch + 2 * half);
-  std::vector<float*> outs(kRowBatch);
   std::vector<uint16_t*> soft_outs(kRowBatch);
   for (int t = 0; t < rows + half; t += kRowBatch) {
     const int made = std::clamp(rows - t, 0, kRowBatch);
-    for (int j = 0; j < made + 2 * half; ++j)
-      taps[j] = source.ptr<float>(mirror_row(t - half + j, rows));
-    for (int r = 0; r < made; ++r) outs[r] = padded[r].data();
-    sym_filter_columns(taps.data(), made, gauss, n, outs.data());
+    for (int j = 0; j < made + 2 * half && fixed; ++j) {
+      const int y = mirror_row(t - half + j, rows);
+      int& held = fixed_row[y % ring];
+      if (held != y) fixed = usm_fixed_row(source.ptr<float>(y), n, fixed_source[y]), held = y;
+      fixed_taps[j] = fixed_source[y];
+    }
+    if (fixed) {
+      if (fixed_padded.empty())
+        fixed_padded = std::vector<FixedRow>(kRowBatch, FixedRow(width, channels, half));
+      for (int r = 0; r < made; ++r) fixed_outs[r] = fixed_padded[r].data();
+      fixed_filter_columns(fixed_taps.data(), made, blur_kernel.weights, n, fixed_outs.data());
+      for (int r = 0; r < made; ++r) fixed_padded[r].filter(blur_kernel, blur[t + r]);
+    } else {
+      if (padded.empty())
+        padded = std::vector<PaddedRow>(kRowBatch, PaddedRow(width, channels, half));
+      for (int j = 0; j < made + 2 * half; ++j)
+        taps[j] = source.ptr<float>(mirror_row(t - half + j, rows));
+      for (int r = 0; r < made; ++r) outs[r] = padded[r].data();
+      sym_filter_columns(taps.data(), made, gauss, n, outs.data());
+      for (int r = 0; r < made; ++r) padded[r].filter(gauss, blur[t + r]);
+    }
     for (int r = 0; r < made; ++r) {
-      float* bl = blur[t + r];
-      padded[r].filter(gauss, bl);
-      usm_threshold_row(source.ptr<float>(t + r), bl, n, threshold, above.data());
+      usm_threshold_row(source.ptr<float>(t + r), blur[t + r], n, threshold, above.data());
       above.filter(mask_kernel, mask[t + r], quiet[t + r]);
     }
     const int y0 = std::max(0, t - half), y1 = std::min(rows, t + kRowBatch - half);
@@ -217,9 +247,12 @@ class Sharpen final : public TypedOp<SharpenParams, Sharpen> {
 const OpInfo& op_sharpen() {
   static const OpInfo info = make_op_info<Sharpen>(
       "sharpen",
-      "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask (approximation: "
+      "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask (approximations: "
       "usm's soft mask in 16-bit fixed point, error <= 0.08/255 at radius 51 and amount 0.5, "
-      "< 0.4/255 at any radius and amount, on [0, 1] images)");
+      "< 0.4/255 at any radius and amount; usm's image blur in 16-bit fixed point where both "
+      "bounds together stay <= 0.25/255 and the threshold is above the blur's bound: 0.14/255 "
+      "together at radius 51 and amount 0.5, plus residuals that the blur's error moves across "
+      "the threshold, < 0.4/255 on real frames; on [0, 1] images)");
   return info;
 }
 

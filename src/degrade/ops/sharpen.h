@@ -3,6 +3,9 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
+#include "degrade/simd/usm_blur.h"
+#include "degrade/simd/usm_mask.h"
+
 namespace pf::degrade {
 
 // 1-D linear-phase FIR high-shelf, designed as in the 2xLiveActionV1_SPAN degradation script
@@ -17,12 +20,25 @@ std::vector<double> fir_sharpen_taps(int taps, double corner, double boost);
 // by adding 1, so 50 -> 51) with OpenCV's default sigma; residual = img - blur; only where
 // |residual| * 255 > threshold (mask softened by the same blur) is img + amount * residual
 // (clipped to [0, 1]) blended in.
-// Rows stream through two ring buffers of one kernel height (blur, softened mask), so besides the
-// image it holds about 2 * radius rows, and the blurs are the vectorised separable filters of
-// degrade/simd/sym_filter.h: equal to OpenCV's GaussianBlur up to float rounding (about 1e-7).
+// Rows stream through ring buffers of one kernel height (blur, masks), so besides the image it
+// holds a few times radius rows. The soft mask is blurred in 16-bit fixed point (usm_mask.h), and
+// so is the image where usm_blurs_in_fixed_point allows (usm_blur.h); otherwise the image blur is
+// the float filter of degrade/simd/sym_filter.h, equal to OpenCV's GaussianBlur up to float
+// rounding (about 1e-7). The result stays within usm_mask_output_bound, plus amount * the blur's
+// bound where the image blur is fixed point, of the float computation; pixels whose residual lies
+// within that blur bound of `threshold` may fall on the other side of it, as any change of the
+// blur's rounding can move them.
 cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold);
 // The same, writing into `img` (CV_32F, any channel count).
 void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold);
+// The largest change the fixed-point blurs may make to an output pixel, in [0, 1] units: the image
+// blur is fixed point only while both bounds together stay within it, and while the threshold
+// exceeds the blur's bound, so that flat and nearly flat areas (residuals below threshold - bound)
+// stay exactly as they were. A threshold of 0 sharpens every pixel by its residual, where the
+// blur's error would show everywhere: the float blur does that.
+constexpr double kUsmFixedBudget = 0.25 / 255;
+bool usm_blurs_in_fixed_point(const MaskKernel& mask, const BlurKernel& blur, double amount,
+                              double threshold);
 // The straightforward whole-image version on OpenCV's GaussianBlur (full-size temporaries), kept
 // as the equivalence reference for the streamed one.
 cv::Mat usm_sharpen_reference(const cv::Mat& img, int radius, double amount, double threshold);

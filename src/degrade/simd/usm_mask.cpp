@@ -77,6 +77,41 @@ void MaskColumnPass(const uint16_t* const* rows, const uint16_t* w, int half, in
   }
 }
 
+// MaskColumnPass for four consecutive output rows out[0..3] (rows[half + m]: the source row m
+// below the first of them, m in [-half, half + 3]). Output row j at tap k reads rows j - k and
+// j + k, three of each four of which tap k - 1 read: they stay in registers, so a tap loads two
+// rows instead of eight and the pass no longer waits on the cache. The same sums, the same bytes.
+void MaskColumnPassFour(const uint16_t* const* rows, const uint16_t* w, int half, int begin,
+                        int end, uint16_t* const* out) {
+  const hn::ScalableTag<uint16_t> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const uint16_t* const* r = rows + half;
+  const auto w0 = hn::Set(d, w[0]);
+  int i = begin;
+  for (; i + lanes <= end; i += lanes) {
+    auto lo0 = hn::LoadU(d, r[0] + i), lo1 = hn::LoadU(d, r[1] + i);
+    auto lo2 = hn::LoadU(d, r[2] + i), lo3 = hn::LoadU(d, r[3] + i);
+    auto s0 = hn::MulHigh(w0, lo0), s1 = hn::MulHigh(w0, lo1);
+    auto s2 = hn::MulHigh(w0, lo2), s3 = hn::MulHigh(w0, lo3);
+    auto hi0 = lo0, hi1 = lo1, hi2 = lo2, hi3 = lo3;  // lo_j = row j - k, hi_j = row j + k
+    for (int k = 1; k <= half; ++k) {
+      lo3 = lo2, lo2 = lo1, lo1 = lo0, lo0 = hn::LoadU(d, r[-k] + i);
+      hi0 = hi1, hi1 = hi2, hi2 = hi3, hi3 = hn::LoadU(d, r[k + 3] + i);
+      const auto wk = hn::Set(d, w[k]);
+      s0 = hn::Add(s0, hn::MulHigh(wk, hn::AverageRound(lo0, hi0)));
+      s1 = hn::Add(s1, hn::MulHigh(wk, hn::AverageRound(lo1, hi1)));
+      s2 = hn::Add(s2, hn::MulHigh(wk, hn::AverageRound(lo2, hi2)));
+      s3 = hn::Add(s3, hn::MulHigh(wk, hn::AverageRound(lo3, hi3)));
+    }
+    hn::StoreU(s0, d, out[0] + i);
+    hn::StoreU(s1, d, out[1] + i);
+    hn::StoreU(s2, d, out[2] + i);
+    hn::StoreU(s3, d, out[3] + i);
+  }
+  if (i < end)
+    for (int j = 0; j < 4; ++j) MaskColumnPass(rows + j, w, half, i, end, out[j]);
+}
+
 }  // namespace pf::degrade::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -93,11 +128,8 @@ namespace pf::degrade {
 
 HWY_EXPORT(MaskRowPass);
 HWY_EXPORT(MaskColumnPass);
+HWY_EXPORT(MaskColumnPassFour);
 
-namespace {
-
-// `targets` rounded to integers that sum to `total`: each rounded down, then the ones with the
-// largest remainders rounded up.
 std::vector<uint16_t> round_to_total(const std::vector<double>& targets, long total) {
   std::vector<uint16_t> q(targets.size());
   for (size_t k = 0; k < targets.size(); ++k) {
@@ -113,8 +145,6 @@ std::vector<uint16_t> round_to_total(const std::vector<double>& targets, long to
   for (long i = 0; i < total; ++i) ++q[order[i]];
   return q;
 }
-
-}  // namespace
 
 MaskKernel usm_mask_kernel(const HalfKernel& gauss) {
   const int half = static_cast<int>(gauss.size()) - 1;
@@ -213,26 +243,37 @@ void MaskRow::filter(const MaskKernel& k, uint16_t* out, uint8_t* quiet) {
   if (run >= 0) pass(run, n);
 }
 
-void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
-                      uint16_t* const* out, const uint8_t* const* quiet) {
-  const int half = static_cast<int>(k.column.size()) - 1;
+void fixed_filter_columns(const uint16_t* const* rows, int count,
+                          const std::vector<uint16_t>& column, int n, uint16_t* const* out,
+                          const uint8_t* const* quiet) {
+  const int half = static_cast<int>(column.size()) - 1;
+  // busy[r]: whether a row among output row r's 2 * half + 1 source rows is not quiet.
+  std::vector<char> busy(static_cast<size_t>(std::max(count, 0)));
   // Tiles of 512 bytes of each row, as sym_filter_columns: the tile's source rows stay in cache.
   for (int x0 = 0, t = 0; x0 < n; x0 += kMaskTileValues, ++t) {
     const int x1 = std::min(n, x0 + kMaskTileValues);
-    int busy = 0;  // rows among the current output row's 2 * half + 1 that are not quiet
+    int window = 0;
     if (quiet != nullptr)
-      for (int j = 0; j < 2 * half; ++j) busy += !quiet[j][t];
+      for (int j = 0; j < 2 * half; ++j) window += !quiet[j][t];
     for (int r = 0; r < count; ++r) {
-      if (quiet == nullptr) {
-        HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+      if (quiet != nullptr) window += !quiet[r + 2 * half][t];
+      busy[r] = quiet == nullptr || window > 0;
+      if (quiet != nullptr) window -= !quiet[r][t];
+    }
+    // Groups of four rows with a busy one run together (a quiet row's pass gives its 0s too).
+    int r = 0;
+    for (; r + 4 <= count; r += 4) {
+      if (busy[r] || busy[r + 1] || busy[r + 2] || busy[r + 3]) {
+        HWY_DYNAMIC_DISPATCH(MaskColumnPassFour)(rows + r, column.data(), half, x0, x1, out + r);
         continue;
       }
-      busy += !quiet[r + 2 * half][t];
-      if (busy > 0)
-        HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, k.column.data(), half, x0, x1, out[r]);
+      for (int j = r; j < r + 4; ++j) std::fill(out[j] + x0, out[j] + x1, uint16_t{0});
+    }
+    for (; r < count; ++r) {
+      if (busy[r])
+        HWY_DYNAMIC_DISPATCH(MaskColumnPass)(rows + r, column.data(), half, x0, x1, out[r]);
       else
         std::fill(out[r] + x0, out[r] + x1, uint16_t{0});
-      busy -= !quiet[r][t];
     }
   }
 }

@@ -66,10 +66,20 @@ class MaskRow {
 };
 
 // The column pass of `count` consecutive output rows, laid out as sym_filter_columns's: rows[j]
-// for j in [0, count + 2 * half) from `half` above the first output row, n values per row. With
-// `quiet` (quiet[j]: row j's flags from MaskRow::filter), a tile whose source rows are all quiet
-// is filled with 0.
-void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
-                      uint16_t* const* out, const uint8_t* const* quiet = nullptr);
+// for j in [0, count + 2 * half) from `half` above the first output row, n values per row:
+// out = sum_k floor(mean_k * column[k] / 65536), mean_k as MaskKernel::column describes (any
+// 16-bit values: half + 1 weights in 1/65536 that sum to at most 65536). With `quiet` (quiet[j]:
+// row j's flags from MaskRow::filter), a tile whose source rows are all quiet is filled with 0.
+void fixed_filter_columns(const uint16_t* const* rows, int count,
+                          const std::vector<uint16_t>& column, int n, uint16_t* const* out,
+                          const uint8_t* const* quiet = nullptr);
+inline void usm_mask_columns(const uint16_t* const* rows, int count, const MaskKernel& k, int n,
+                             uint16_t* const* out, const uint8_t* const* quiet = nullptr) {
+  fixed_filter_columns(rows, count, k.column, n, out, quiet);
+}
+
+// `targets` rounded to integers that sum to `total`: each rounded down, then the ones with the
+// largest remainders rounded up (each ends less than 1 from its target).
+std::vector<uint16_t> round_to_total(const std::vector<double>& targets, long total);
 
 }  // namespace pf::degrade
