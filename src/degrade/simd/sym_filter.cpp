@@ -5,6 +5,8 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include "degrade/simd/column_four-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace pf::degrade::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
@@ -82,40 +84,19 @@ void VerticalPass(const float* const* rows, const float* w, int half, bool odd, 
     symmetric_pass<false, false>(at, w, half, begin, end, out);
 }
 
-// Four consecutive output rows at once: rows[half + m] is the source row m rows below the first
-// output row (m in [-half, half + 3]). Output row j at tap k reads source rows j - k and j + k,
-// and three of the four rows on each side were read at tap k - 1, so they stay in registers
-// and each tap loads two rows instead of eight: the pass then runs at the speed of its
-// additions, not of the loads that miss the L1 cache. Each output is summed in the order of
+// Four consecutive output rows at once (column_four-inl.h), each summed in the order of
 // symmetric_pass, so both give the same bytes.
 template <bool Odd>
 HWY_INLINE void vertical_four(const float* const* rows, const float* w, int half, int begin,
                               int end, float* const* out) {
   const hn::ScalableTag<float> d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  const float* const* r = rows + half;  // r[m]: source row m
-  const auto w0 = hn::Set(d, w[0]);
-  int i = begin;
-  for (; i + lanes <= end; i += lanes) {
-    auto lo0 = hn::LoadU(d, r[0] + i), lo1 = hn::LoadU(d, r[1] + i);
-    auto lo2 = hn::LoadU(d, r[2] + i), lo3 = hn::LoadU(d, r[3] + i);
-    auto s0 = hn::Mul(w0, lo0), s1 = hn::Mul(w0, lo1), s2 = hn::Mul(w0, lo2), s3 = hn::Mul(w0, lo3);
-    auto hi0 = lo0, hi1 = lo1, hi2 = lo2, hi3 = lo3;  // lo_j = row j - k, hi_j = row j + k
-    for (int k = 1; k <= half; ++k) {
-      lo3 = lo2, lo2 = lo1, lo1 = lo0, lo0 = hn::LoadU(d, r[-k] + i);
-      hi0 = hi1, hi1 = hi2, hi2 = hi3, hi3 = hn::LoadU(d, r[k + 3] + i);
-      const auto wk = hn::Set(d, w[k]);
-      s0 = hn::Add(s0, hn::Mul(wk, pair_of<Odd>(d, lo0, hi0)));
-      s1 = hn::Add(s1, hn::Mul(wk, pair_of<Odd>(d, lo1, hi1)));
-      s2 = hn::Add(s2, hn::Mul(wk, pair_of<Odd>(d, lo2, hi2)));
-      s3 = hn::Add(s3, hn::Mul(wk, pair_of<Odd>(d, lo3, hi3)));
-    }
-    hn::StoreU(s0, d, out[0] + i);
-    hn::StoreU(s1, d, out[1] + i);
-    hn::StoreU(s2, d, out[2] + i);
-    hn::StoreU(s3, d, out[3] + i);
-  }
+  const int i = column_four(
+      d, rows, w, half, begin, end, out, [](auto w0, auto c) { return hn::Mul(w0, c); },
+      [d](auto s, auto wk, auto a, auto b) {
+        return hn::Add(s, hn::Mul(wk, pair_of<Odd>(d, a, b)));
+      });
   for (int j = 0; j < 4 && i < end; ++j) {  // the last floats, fewer than a vector
+    const float* const* r = rows + half;
     const auto at = [r, j](int k) { return r[j + k]; };
     symmetric_pass<Odd, false>(at, w, half, i, end, out[j]);
   }

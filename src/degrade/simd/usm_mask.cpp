@@ -5,6 +5,8 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include "degrade/simd/column_four-inl.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace pf::degrade::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
@@ -77,37 +79,16 @@ void MaskColumnPass(const uint16_t* const* rows, const uint16_t* w, int half, in
   }
 }
 
-// MaskColumnPass for four consecutive output rows out[0..3] (rows[half + m]: the source row m
-// below the first of them, m in [-half, half + 3]). Output row j at tap k reads rows j - k and
-// j + k, three of each four of which tap k - 1 read: they stay in registers, so a tap loads two
-// rows instead of eight and the pass no longer waits on the cache. The same sums, the same bytes.
+// MaskColumnPass for four consecutive output rows out[0..3] (column_four-inl.h): the same sums,
+// the same bytes.
 void MaskColumnPassFour(const uint16_t* const* rows, const uint16_t* w, int half, int begin,
                         int end, uint16_t* const* out) {
   const hn::ScalableTag<uint16_t> d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  const uint16_t* const* r = rows + half;
-  const auto w0 = hn::Set(d, w[0]);
-  int i = begin;
-  for (; i + lanes <= end; i += lanes) {
-    auto lo0 = hn::LoadU(d, r[0] + i), lo1 = hn::LoadU(d, r[1] + i);
-    auto lo2 = hn::LoadU(d, r[2] + i), lo3 = hn::LoadU(d, r[3] + i);
-    auto s0 = hn::MulHigh(w0, lo0), s1 = hn::MulHigh(w0, lo1);
-    auto s2 = hn::MulHigh(w0, lo2), s3 = hn::MulHigh(w0, lo3);
-    auto hi0 = lo0, hi1 = lo1, hi2 = lo2, hi3 = lo3;  // lo_j = row j - k, hi_j = row j + k
-    for (int k = 1; k <= half; ++k) {
-      lo3 = lo2, lo2 = lo1, lo1 = lo0, lo0 = hn::LoadU(d, r[-k] + i);
-      hi0 = hi1, hi1 = hi2, hi2 = hi3, hi3 = hn::LoadU(d, r[k + 3] + i);
-      const auto wk = hn::Set(d, w[k]);
-      s0 = hn::Add(s0, hn::MulHigh(wk, hn::AverageRound(lo0, hi0)));
-      s1 = hn::Add(s1, hn::MulHigh(wk, hn::AverageRound(lo1, hi1)));
-      s2 = hn::Add(s2, hn::MulHigh(wk, hn::AverageRound(lo2, hi2)));
-      s3 = hn::Add(s3, hn::MulHigh(wk, hn::AverageRound(lo3, hi3)));
-    }
-    hn::StoreU(s0, d, out[0] + i);
-    hn::StoreU(s1, d, out[1] + i);
-    hn::StoreU(s2, d, out[2] + i);
-    hn::StoreU(s3, d, out[3] + i);
-  }
+  const int i = column_four(
+      d, rows, w, half, begin, end, out, [](auto w0, auto c) { return hn::MulHigh(w0, c); },
+      [](auto s, auto wk, auto a, auto b) {
+        return hn::Add(s, hn::MulHigh(wk, hn::AverageRound(a, b)));
+      });
   if (i < end)
     for (int j = 0; j < 4; ++j) MaskColumnPass(rows + j, w, half, i, end, out[j]);
 }
