@@ -7,6 +7,10 @@
 #include <cstring>
 #include <numeric>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace pf::io {
 namespace {
 
@@ -52,13 +56,13 @@ int dist_symbol(uint32_t d) {
 class BitWriter {
  public:
   explicit BitWriter(uint8_t* p) : p_(p) {}
-  void put(uint64_t bits, int count) {  // count <= 32
+  void put(uint64_t bits, int count) {  // count <= 56
     acc_ |= bits << filled_;
     filled_ += count;
     std::memcpy(p_, &acc_, 8);  // little-endian machines only (x86, ARM)
     const int bytes = filled_ >> 3;
     p_ += bytes;
-    acc_ >>= bytes * 8;  // at most 32 (filled_ < 8 + 32)
+    acc_ >>= bytes * 8;  // at most 56 (filled_ < 8 + 56)
     filled_ &= 7;
   }
   uint8_t* flush() {  // to a byte boundary; returns the end
@@ -185,6 +189,20 @@ uint64_t four_zero_bytes(uint64_t x) {
   return z & (z >> 8) & (z >> 16) & (z >> 24);
 }
 
+#if defined(__SSE2__)
+// Bit j set where the 4 bytes from data[j] equal those `d` bytes before, for j in [0, 29): 32
+// bytes compared at once (x86-64 always has SSE2).
+uint32_t repeats_32(const uint8_t* data, size_t d) {
+  const auto equal = [&](int at) {
+    const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at));
+    const __m128i there = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at - d));
+    return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(here, there)));
+  };
+  const uint32_t e = equal(0) | equal(16) << 16;
+  return e & e >> 1 & e >> 2 & e >> 3 & 0x1fffffffu;
+}
+#endif
+
 void write_block(const uint8_t* data, const Token* tokens, size_t count, const uint32_t* lit_counts,
                  const uint32_t* dist_counts, bool last, BitWriter& bits) {
   std::vector<uint8_t> lit_len = code_lengths(lit_counts, kLitLenSymbols, 15);
@@ -240,23 +258,37 @@ void write_block(const uint8_t* data, const Token* tokens, size_t count, const u
   }
   const std::vector<uint16_t> lit_code = canonical_codes(lit_len);
   const std::vector<uint16_t> dist_code = canonical_codes(dist_len);
-  // A literal's code and length in one word (code | length << 16); two literals go out in one
-  // put (at most 30 bits).
+  // A literal's code and length in one word (code | length << 16); three or four literals go out
+  // in one put.
   uint32_t literal[256];
   for (int b = 0; b < 256; ++b) literal[b] = lit_code[b] | static_cast<uint32_t>(lit_len[b]) << 16;
+  // Four literals fit one put when no literal code is longer than 14 bits (most blocks).
+  const bool four_per_put = *std::max_element(lit_len.begin(), lit_len.begin() + 256) <= 14;
   uint16_t last_dist = 0;
   int ds = 0;
   for (size_t i = 0; i < count; ++i) {
     const Token& t = tokens[i];
     if (t.dist == 0) {
       const uint8_t* end = data + t.length;
-      for (; data + 2 <= end; data += 2) {
-        const uint32_t a = literal[data[0]], b = literal[data[1]];
-        bits.put((a & 0xFFFF) | static_cast<uint64_t>(b & 0xFFFF) << (a >> 16),
-                 static_cast<int>((a >> 16) + (b >> 16)));
+      if (four_per_put)
+        for (; data + 4 <= end; data += 4) {  // four codes of at most 14 bits: 56 bits a put
+          const uint32_t a = literal[data[0]], b = literal[data[1]];
+          const uint32_t c = literal[data[2]], e = literal[data[3]];
+          const uint32_t ab = (a >> 16) + (b >> 16), abc = ab + (c >> 16);
+          bits.put((a & 0xFFFF) | static_cast<uint64_t>(b & 0xFFFF) << (a >> 16) |
+                       static_cast<uint64_t>(c & 0xFFFF) << ab |
+                       static_cast<uint64_t>(e & 0xFFFF) << abc,
+                   static_cast<int>(abc + (e >> 16)));
+        }
+      for (; data + 3 <= end; data += 3) {  // three codes of at most 15 bits: 45 bits a put
+        const uint32_t a = literal[data[0]], b = literal[data[1]], c = literal[data[2]];
+        const uint32_t ab = (a >> 16) + (b >> 16);
+        bits.put((a & 0xFFFF) | static_cast<uint64_t>(b & 0xFFFF) << (a >> 16) |
+                     static_cast<uint64_t>(c & 0xFFFF) << ab,
+                 static_cast<int>(ab + (c >> 16)));
       }
-      if (data < end)
-        bits.put(literal[*data] & 0xFFFF, static_cast<int>(literal[*data] >> 16)), ++data;
+      for (; data < end; ++data)
+        bits.put(literal[*data] & 0xFFFF, static_cast<int>(literal[*data] >> 16));
       continue;
     }
     data += t.length;
@@ -296,30 +328,52 @@ void fast_zlib_compress(const uint8_t* data, size_t n, int pixel_bytes, size_t r
     size_t count = 0;
     const uint32_t farthest = tried > 0 ? std::max(distances[0], distances[tried - 1]) : 0;
     const size_t block_start = pos;
+    // Literal counts in four tables, byte j in table j % 4, added up before the block is written:
+    // a run of equal bytes (frequent in filtered rows) would otherwise wait on its own counter.
+    uint32_t counts4[4][256] = {};
     // Literals extend the last token while it is a run with room for them.
     auto literals = [&](int k) {
-      for (int j = 0; j < k; ++j) ++lit_counts[data[pos + j]];
+      int j = 0;
+      for (; j + 4 <= k; j += 4)
+        ++counts4[0][data[pos + j]], ++counts4[1][data[pos + j + 1]],
+            ++counts4[2][data[pos + j + 2]], ++counts4[3][data[pos + j + 3]];
+      for (; j < k; ++j) ++counts4[j & 3][data[pos + j]];
       if (count > 0 && tokens[count - 1].dist == 0 && tokens[count - 1].length <= 65535 - k)
         tokens[count - 1].length = static_cast<uint16_t>(tokens[count - 1].length + k);
       else
         tokens[count++] = {static_cast<uint16_t>(k), 0};
     };
     while (pos < end) {
-      // Literals in steps of up to five: eight bytes against each distance at once show the
-      // first position where four bytes repeat (a match can start only there).
-      if (tried > 0 && pos >= farthest && pos + 8 <= n && count + 5 <= tokens.size()) {
-        uint64_t here, repeats = 0;
-        std::memcpy(&here, data + pos, 8);
-        for (int k = 0; k < tried; ++k) {
-          uint64_t there;
-          std::memcpy(&there, data + pos - distances[k], 8);
-          repeats |= four_zero_bytes(here ^ there);  // little-endian: byte j is bits 8j..8j+7
-        }
-        const int skip = repeats == 0 ? 5 : __builtin_ctzll(repeats) >> 3;
+#if defined(__SSE2__)
+      // 25 positions at once where the steps of five below would take five steps: the same first
+      // repeat, and the same stop at the block's end (the first step past it), so the same bytes.
+      if (tried > 0 && pos >= farthest && pos + 32 <= n) {
+        const size_t stop = 5 * ((end - pos + 4) / 5);  // where the steps of five would stop
+        const size_t reach = std::min<size_t>(25, stop);
+        uint32_t repeats = 0;
+        for (int k = 0; k < tried; ++k) repeats |= repeats_32(data + pos, distances[k]);
+        repeats &= (1u << reach) - 1;
+        const int skip = repeats == 0 ? static_cast<int>(reach) : __builtin_ctz(repeats);
         if (skip > 0) literals(skip);
         pos += skip;
         if (repeats == 0) continue;
-      }
+      } else
+#endif
+        // Literals in steps of up to five: eight bytes against each distance at once show the
+        // first position where four bytes repeat (a match can start only there).
+        if (tried > 0 && pos >= farthest && pos + 8 <= n && count + 5 <= tokens.size()) {
+          uint64_t here, repeats = 0;
+          std::memcpy(&here, data + pos, 8);
+          for (int k = 0; k < tried; ++k) {
+            uint64_t there;
+            std::memcpy(&there, data + pos - distances[k], 8);
+            repeats |= four_zero_bytes(here ^ there);  // little-endian: byte j is bits 8j..8j+7
+          }
+          const int skip = repeats == 0 ? 5 : __builtin_ctzll(repeats) >> 3;
+          if (skip > 0) literals(skip);
+          pos += skip;
+          if (repeats == 0) continue;
+        }
       if (pos >= end) break;
       size_t best = 0;
       int best_k = 0;
@@ -347,6 +401,8 @@ void fast_zlib_compress(const uint8_t* data, size_t n, int pixel_bytes, size_t r
         ++pos;
       }
     }
+    for (int b = 0; b < 256; ++b)
+      lit_counts[b] += counts4[0][b] + counts4[1][b] + counts4[2][b] + counts4[3][b];
     write_block(data + block_start, tokens.data(), count, lit_counts, dist_counts, pos >= n, bits);
   } while (pos < n);
   p = bits.flush();
