@@ -213,11 +213,12 @@ void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
     const cv::Mat reference = rgb_to_luma(rgb);
     const double levels = p.type == "poisson" ? poisson_levels({reference}) : 0.0;
     const cv::Mat noise = additive_noise(p, reference, levels, random);
+    std::vector<float> noise3(static_cast<size_t>(rgb.cols) * 3);  // each pixel's noise thrice
     for (int y = 0; y < rgb.rows; ++y) {
-      auto* row = rgb.ptr<cv::Vec3f>(y);
       const float* n = noise.ptr<float>(y);
       for (int x = 0; x < rgb.cols; ++x)
-        for (int c = 0; c < 3; ++c) row[x][c] = std::clamp(row[x][c] + n[x], 0.f, 1.f);
+        noise3[3 * x] = noise3[3 * x + 1] = noise3[3 * x + 2] = n[x];
+      add_clamped(rgb.ptr<float>(y), noise3.data(), rgb.cols * 3);
     }
     return;
   }
@@ -241,7 +242,7 @@ void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
       random.normals(noise.data(), n, k);
       for (int x = 0; x < n; ++x) noise[x] *= row[x];
     }
-    for (int x = 0; x < n; ++x) row[x] = std::clamp(row[x] + noise[x], 0.f, 1.f);
+    add_clamped(row, noise.data(), n);
   }
 }
 

@@ -44,9 +44,10 @@ void Words(uint32_t* state, int blocks, uint32_t* out) {
 
 // Ziggurat candidates: the layer i is the word's low 7 bits, u in [-1, 1) its top 24 bits, the
 // candidate x = u * edge[i], accepted at once when |x| < edge[i + 1]. Writes the candidates and
-// their words; rejected[b] says whether block b has a lane to finish in scalar code.
+// their words; bit j of rejected[b] says whether lane j of block b is left to finish in scalar
+// code.
 void NormalCandidates(uint32_t* state, const float* edge, int blocks, float* out, uint32_t* words,
-                      uint8_t* rejected) {
+                      uint16_t* rejected) {
   const DU du;
   const hn::Rebind<int32_t, DU> di;
   const hn::Rebind<float, DU> df;
@@ -55,18 +56,22 @@ void NormalCandidates(uint32_t* state, const float* edge, int blocks, float* out
   const auto layer_bits = hn::Set(du, 127u);
   const auto unit = hn::Set(df, 0x1.0p-23f);
   for (int b = 0; b < blocks; ++b) {
-    bool any = false;
+    uint32_t outside_lanes = 0;
     for (size_t j = 0; j < 16; j += lanes) {
       const V w = step<V>(state, j);
       const auto layer = hn::BitCast(di, hn::And(w, layer_bits));
       const auto u = hn::Mul(hn::ConvertTo(df, hn::ShiftRight<8>(hn::BitCast(di, w))), unit);
       const auto x = hn::Mul(u, hn::GatherIndex(df, edge, layer));
       const auto inside = hn::Lt(hn::Abs(x), hn::GatherIndex(df, edge + 1, layer));
-      any = any || !hn::AllTrue(df, inside);
+      if (!hn::AllTrue(df, inside)) {
+        uint8_t bits[8] = {0};
+        hn::StoreMaskBits(df, hn::Not(inside), bits);
+        outside_lanes |= (bits[0] | uint32_t{bits[1]} << 8) << j;
+      }
       hn::StoreU(x, df, out + b * 16 + j);
       hn::StoreU(w, du, words + b * 16 + j);
     }
-    rejected[b] = any;
+    rejected[b] = static_cast<uint16_t>(outside_lanes);
   }
 }
 
@@ -203,18 +208,15 @@ void NoiseStream::words(uint32_t* out, int n) {
 
 void NoiseStream::unit_normals(float* out, int count) {
   alignas(64) uint32_t words[kChunk];
-  uint8_t rejected[kChunk / kLanes];
+  uint16_t rejected[kChunk / kLanes];
   const Ziggurat& z = ziggurat();
   const int blocks = (count + kLanes - 1) / kLanes;
   HWY_DYNAMIC_DISPATCH(NormalCandidates)(&state_[0][0], z.edge, blocks, out, words, rejected);
-  for (int b = 0; b < blocks; ++b) {
-    if (!rejected[b]) continue;
-    for (int i = b * kLanes; i < (b + 1) * kLanes; ++i) {
-      int layer;
-      if (!(std::fabs(candidate(words[i], layer)) < z.edge[layer + 1]))
-        out[i] = finish_normal(words[i], rng_);
+  for (int b = 0; b < blocks; ++b)  // the rejected lanes in index order: the same extra draws
+    for (uint32_t lanes = rejected[b]; lanes != 0; lanes &= lanes - 1) {
+      const int i = b * kLanes + __builtin_ctz(lanes);
+      out[i] = finish_normal(words[i], rng_);
     }
-  }
 }
 
 void NoiseStream::normals(float* out, int n, float scale) {
@@ -225,6 +227,10 @@ void NoiseStream::normals(float* out, int n, float scale) {
     HWY_DYNAMIC_DISPATCH(Scale)(unit, count, scale, out + done);
     done += count;
   }
+}
+
+void add_clamped(float* values, const float* noise, int n) {
+  HWY_DYNAMIC_DISPATCH(AddScaledClamped)(values, noise, n, 1.f);  // noise * 1 is noise, exactly
 }
 
 void NoiseStream::add_normals_clamped(float* values, int n, float scale) {

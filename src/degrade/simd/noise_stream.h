@@ -14,6 +14,9 @@
 
 namespace pf::degrade {
 
+// values[i] = clamp(values[i] + noise[i], 0, 1), vectorised.
+void add_clamped(float* values, const float* noise, int n);
+
 class NoiseStream {
  public:
   static constexpr int kLanes = 16;
