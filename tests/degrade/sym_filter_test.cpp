@@ -187,32 +187,6 @@ TEST(SymFilter, PairedTapsEqualFilter2DAndDropOnlyWhatTheBudgetAllows) {
     }
 }
 
-// Rows run four at a time (column by column down the pairs) except the last one to three of the
-// image's last stripe of 64, which run one at a time: both sum the same pairs in the same order.
-// A 99-row image leaves rows 96-98 to the one-row pass; the same rows inside a taller image whose
-// extra rows are the first one's mirror (so every tap reads the same values) run in a four.
-TEST(SymFilter, PairedTapsFourRowsAndOneRowGiveTheSameBytes) {
-  cv::Mat kernel(7, 7, CV_32F);
-  for (int y = 0; y < 7; ++y)
-    for (int x = 0; x < 7; ++x)
-      kernel.at<float>(y, x) = (x == 3 && y == 1) || (x == 3 && y == 5)
-                                   ? 0.f  // a dropped pair inside a column: weight 0 there
-                                   : 1.f / (1 + std::abs(x - 3) + 2 * std::abs(y - 3));
-  kernel /= cv::sum(kernel)[0];
-  const PairedTaps taps = paired_taps(kernel, 0);
-  ASSERT_TRUE(taps.symmetric);
-  const cv::Mat img = random_image(99, 41, 3, 12);
-  cv::Mat taller;
-  cv::copyMakeBorder(img, taller, 0, 5, 0, 0, cv::BORDER_REFLECT_101);  // rows 99-103
-  cv::Mat a, b;
-  paired_taps_filter(img, a, taps);
-  paired_taps_filter(taller, b, taps);
-  EXPECT_TRUE(same_bytes(a.rowRange(90, 99), b.rowRange(90, 99)));
-  cv::Mat expected;
-  cv::filter2D(img, expected, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_REFLECT_101);
-  EXPECT_LE(cv::norm(expected, a, cv::NORM_INF), 2e-6);
-}
-
 TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
   const cv::Mat img = random_image(37, 101, 3, 9);  // 303 floats a row: vector, 1-lane and tails
   const HalfKernel k = gaussian_half_kernel(25);

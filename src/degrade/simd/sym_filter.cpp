@@ -137,68 +137,6 @@ void PairedTapsPass(const float* const* a, const float* const* b, const float* w
       begin, end, out);
 }
 
-// PairedTapsPass for four consecutive output rows out[0..3]. rows[reach + m] points at the
-// samples of source row m (m in [-reach, reach + 3], relative to the first output row) for output
-// value 0. The pairs come as columns: column c holds the pairs (dy, dx[c]) for dy = first[c] to
-// first[c] + length[c] - 1, one weight each in `weights` (consecutive columns follow each other;
-// a dropped pair inside a column has weight 0, and s + 0 * x is s). Each output is w[0] * centre,
-// then the columns in turn, dy upwards: the order of PairedTapsPass on the same pairs, so the
-// same bytes. Down a column, output row j reads rows j + dy and j - dy: three of each four were
-// read at dy - 1 (column_four-inl.h), so a pair loads two vectors for four rows instead of eight.
-void PairedColumnsFour(const float* const* rows, int reach, int step, const int* dx,
-                       const int* first, const int* length, int columns, const float* weights,
-                       float centre, int n, float* const* out) {
-  const hn::ScalableTag<float> d;
-  const int lanes = static_cast<int>(hn::Lanes(d));
-  const float* const* r = rows + reach;  // r[m]: source row m
-  const auto c0 = hn::Set(d, centre);
-  int i = 0;
-  for (; i + lanes <= n; i += lanes) {
-    auto s0 = hn::Mul(c0, hn::LoadU(d, r[0] + i)), s1 = hn::Mul(c0, hn::LoadU(d, r[1] + i));
-    auto s2 = hn::Mul(c0, hn::LoadU(d, r[2] + i)), s3 = hn::Mul(c0, hn::LoadU(d, r[3] + i));
-    const float* w = weights;
-    for (int c = 0; c < columns; ++c) {
-      const ptrdiff_t right = i + static_cast<ptrdiff_t>(dx[c]) * step, left = 2 * i - right;
-      int dy = first[c];
-      // lo_j = row j - dy at -dx, hi_j = row j + dy at +dx
-      auto lo0 = hn::LoadU(d, r[-dy] + left), lo1 = hn::LoadU(d, r[1 - dy] + left);
-      auto lo2 = hn::LoadU(d, r[2 - dy] + left), lo3 = hn::LoadU(d, r[3 - dy] + left);
-      auto hi0 = hn::LoadU(d, r[dy] + right), hi1 = hn::LoadU(d, r[dy + 1] + right);
-      auto hi2 = hn::LoadU(d, r[dy + 2] + right), hi3 = hn::LoadU(d, r[dy + 3] + right);
-      for (int t = 0;;) {
-        const auto wt = hn::Set(d, w[t]);
-        s0 = hn::Add(s0, hn::Mul(wt, hn::Add(lo0, hi0)));
-        s1 = hn::Add(s1, hn::Mul(wt, hn::Add(lo1, hi1)));
-        s2 = hn::Add(s2, hn::Mul(wt, hn::Add(lo2, hi2)));
-        s3 = hn::Add(s3, hn::Mul(wt, hn::Add(lo3, hi3)));
-        if (++t == length[c]) break;
-        ++dy;
-        lo3 = lo2, lo2 = lo1, lo1 = lo0, lo0 = hn::LoadU(d, r[-dy] + left);
-        hi0 = hi1, hi1 = hi2, hi2 = hi3, hi3 = hn::LoadU(d, r[dy + 3] + right);
-      }
-      w += length[c];
-    }
-    hn::StoreU(s0, d, out[0] + i);
-    hn::StoreU(s1, d, out[1] + i);
-    hn::StoreU(s2, d, out[2] + i);
-    hn::StoreU(s3, d, out[3] + i);
-  }
-  for (; i < n; ++i)  // the last values, fewer than a vector: the same sums one at a time
-    for (int j = 0; j < 4; ++j) {
-      float s = centre * r[j][i];
-      const float* w = weights;
-      for (int c = 0; c < columns; ++c) {
-        const ptrdiff_t right = i + static_cast<ptrdiff_t>(dx[c]) * step, left = 2 * i - right;
-        for (int t = 0; t < length[c]; ++t) {
-          const int dy = first[c] + t;
-          s = s + w[t] * (r[j - dy][left] + r[j + dy][right]);
-        }
-        w += length[c];
-      }
-      out[j][i] = s;
-    }
-}
-
 }  // namespace pf::degrade::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -217,7 +155,6 @@ HWY_EXPORT(VerticalPass);
 HWY_EXPORT(VerticalPassFour);
 HWY_EXPORT(HorizontalPass);
 HWY_EXPORT(PairedTapsPass);
-HWY_EXPORT(PairedColumnsFour);
 
 namespace {
 
@@ -384,11 +321,7 @@ PairedTaps paired_taps(const cv::Mat& kernel, double budget) {
     t.dropped_l1 += mass;
   }
   std::vector<size_t> kept(order.begin() + first_kept, order.end());
-  // Column by column (dx, then dy): the order in which paired_taps_filter's four-row pass walks
-  // down each column of pairs.
-  std::sort(kept.begin(), kept.end(), [&](size_t a, size_t b) {
-    return all[a].dx != all[b].dx ? all[a].dx < all[b].dx : all[a].dy < all[b].dy;
-  });
+  std::sort(kept.begin(), kept.end());  // back to raster order: rows are read in turn
   for (size_t i : kept) {
     t.dy.push_back(all[i].dy);
     t.dx.push_back(all[i].dx);
@@ -412,21 +345,6 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
   std::vector<const float*> a(pairs), b(pairs);
   std::vector<float> weights{t.centre};
   weights.insert(weights.end(), t.w.begin(), t.w.end());
-  // The pairs as columns for the four-row pass: each dx's pairs from its smallest dy to its
-  // largest, weight 0 where a pair between them was dropped.
-  std::vector<int> column_dx, column_first, column_length;
-  std::vector<float> column_weights;
-  for (int p = 0; p < pairs; ++p) {
-    if (p == 0 || t.dx[p] != t.dx[p - 1]) {
-      column_dx.push_back(t.dx[p]), column_first.push_back(t.dy[p]), column_length.push_back(0);
-    } else {
-      for (int gap = t.dy[p - 1] + 1; gap < t.dy[p]; ++gap)
-        column_weights.push_back(0.f), ++column_length.back();
-    }
-    column_weights.push_back(t.w[p]), ++column_length.back();
-  }
-  std::vector<const float*> rows4(2 * reach + 4);
-  float* outs4[4];
   // One output row's pixels [x0, x1), the taps read from rows row(dy) whose pixel `left` is
   // image pixel 0 (every tap pointer stays inside its row).
   const auto pass = [&](const auto& row, int left, int x0, int x1, float* out) {
@@ -438,17 +356,6 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
     HWY_DYNAMIC_DISPATCH(PairedTapsPass)
     (a.data(), b.data(), weights.data(), pairs, at(0, 0), 0, (x1 - x0) * channels,
      out + static_cast<ptrdiff_t>(x0) * channels);
-  };
-  // Four output rows from out[0], the same sums (PairedColumnsFour).
-  const auto pass4 = [&](const auto& row, int left, int x0, int x1, float* const* out) {
-    if (x1 <= x0) return;
-    for (int m = -reach; m <= reach + 3; ++m)
-      rows4[reach + m] = row(m) + static_cast<ptrdiff_t>(left + x0) * channels;
-    for (int j = 0; j < 4; ++j) outs4[j] = out[j] + static_cast<ptrdiff_t>(x0) * channels;
-    HWY_DYNAMIC_DISPATCH(PairedColumnsFour)
-    (rows4.data(), reach, channels, column_dx.data(), column_first.data(), column_length.data(),
-     static_cast<int>(column_dx.size()), column_weights.data(), t.centre, (x1 - x0) * channels,
-     outs4);
   };
   // The pixels `reach` or more from the left and right edges read `src` itself (rows above and
   // below mirrored by pointer), in column tiles: the 2 * reach + 1 rows of a tile stay in the L1
@@ -466,37 +373,20 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
     cv::copyMakeBorder(src(cv::Range(y0, y1), cv::Range(width - strip, width)), right_strip, reach,
                        reach, reach, reach, cv::BORDER_REFLECT_101);
     constexpr int kTilePixels = kTileFloats / 3;
-    // Rows in fours where the stripe has them (and the pairs do: a kernel of one tap has none).
-    const int fours = pairs > 0 ? y0 + (y1 - y0) / 4 * 4 : y0;
     for (int x0 = inner0; x0 < inner1; x0 += kTilePixels) {
       const int x1 = std::min(inner1, x0 + kTilePixels);
-      for (int y = y0; y < fours; y += 4) {
-        float* out[4] = {dst.ptr<float>(y), dst.ptr<float>(y + 1), dst.ptr<float>(y + 2),
-                         dst.ptr<float>(y + 3)};
-        pass4([&](int m) { return src.ptr<float>(mirror_row(y + m, src.rows)); }, 0, x0, x1, out);
-      }
-      for (int y = fours; y < y1; ++y)
+      for (int y = y0; y < y1; ++y)
         pass([&](int dy) { return src.ptr<float>(mirror_row(y + dy, src.rows)); }, 0, x0, x1,
              dst.ptr<float>(y));
     }
-    // Strip row y - y0 + reach holds image row y; its pixel `reach` is image pixel 0 (left) or
-    // width - strip (right).
-    const auto left_row = [&](int y) {
-      return [&, y](int dy) { return left_strip.ptr<float>(y - y0 + reach + dy); };
-    };
-    const auto right_row = [&](int y) {
-      return [&, y](int dy) { return right_strip.ptr<float>(y - y0 + reach + dy); };
-    };
-    for (int y = y0; y < fours; y += 4) {
-      float* out[4] = {dst.ptr<float>(y), dst.ptr<float>(y + 1), dst.ptr<float>(y + 2),
-                       dst.ptr<float>(y + 3)};
-      pass4(left_row(y), reach, 0, inner0, out);
-      pass4(right_row(y), reach - (width - strip), inner1, width, out);
-    }
-    for (int y = fours; y < y1; ++y) {
+    for (int y = y0; y < y1; ++y) {
       float* out = dst.ptr<float>(y);
-      pass(left_row(y), reach, 0, inner0, out);
-      pass(right_row(y), reach - (width - strip), inner1, width, out);
+      // Strip row y - y0 + reach holds image row y; its pixel `reach` is image pixel 0 (left)
+      // or width - strip (right).
+      pass([&](int dy) { return left_strip.ptr<float>(y - y0 + reach + dy); }, reach, 0, inner0,
+           out);
+      pass([&](int dy) { return right_strip.ptr<float>(y - y0 + reach + dy); },
+           reach - (width - strip), inner1, width, out);
     }
   }
 }
