@@ -30,6 +30,9 @@ struct OpInfo {
   // skipped: the learned x2 operator stands in for the plain x2 downscale next to it, as
   // AnimeSR's chain does. Empty for most operators.
   std::string replaces;
+  // The operator copes with a pair whose HQ and LQ share pixels (Pair::shares_pixels): it writes
+  // neither in place while they do. Others get a copy of LQ first.
+  bool takes_shared_pair = false;
 };
 
 // CRTP base: `Derived` provides

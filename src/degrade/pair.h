@@ -16,6 +16,9 @@ struct Pair {
   std::vector<cv::Mat> next_frames;
 
   cv::Size target_lq_size() const { return {hq.cols / scale, hq.rows / scale}; }
+  // A pair starts with LQ sharing HQ's pixels (no copy of a full frame); an operator that writes
+  // LQ or HQ in place gets its own LQ first (apply_op in pipeline.h).
+  bool shares_pixels() const { return !lq.empty() && lq.data == hq.data; }
 };
 
 }  // namespace pf::degrade

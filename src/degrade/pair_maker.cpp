@@ -35,7 +35,7 @@ Prepared prepare(int scale, const std::string& alpha_mode, const std::array<doub
     p.pair.hq = adopt_hq && !hq.isSubmatrix() ? hq : hq.clone();
     p.hq_alpha = alpha;
   }
-  p.pair.lq = p.pair.hq.clone();
+  p.pair.lq = p.pair.hq;  // shared until an operator writes one of them (pipeline.h apply_op)
   // Deep copies: an operator may draw on the following frames (text), and the caller reuses them
   // for the pair's other variants.
   for (const cv::Mat& f : next) p.pair.next_frames.push_back(f.clone());

@@ -182,7 +182,7 @@ bool run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& reco
     case Step::Kind::kOp: {
       StepRecord r{s.info->name, sample_values(s, rng), rng.next_u64()};
       Rng op_rng(r.seed);
-      s.op->apply(r.values, pair, op_rng);
+      apply_op(*s.info, *s.op, r.values, pair, op_rng);
       if (hook) hook(r, pair);
       records.push_back(std::move(r));
       return true;
@@ -274,7 +274,12 @@ void apply_record(const StepRecord& record, Pair& pair) {
   const OpInfo* info = find_op(record.op);
   if (!info) throw Error("unknown operator '" + record.op + "' in a recorded step");
   Rng rng(record.seed);
-  info->make()->apply(record.values, pair, rng);
+  apply_op(*info, *info->make(), record.values, pair, rng);
+}
+
+void apply_op(const OpInfo& info, const Op& op, const Values& values, Pair& pair, Rng& rng) {
+  if (pair.shares_pixels() && !info.takes_shared_pair) pair.lq = pair.hq.clone();
+  op.apply(values, pair, rng);
 }
 
 }  // namespace pf::degrade

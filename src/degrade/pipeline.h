@@ -66,5 +66,8 @@ Values sample_values(const Step& step, Rng& rng);
 
 // Applies one recorded step (replay, final resize).
 void apply_record(const StepRecord& record, Pair& pair);
+// op.apply, after giving LQ its own pixels when it shares HQ's and the operator does not take
+// shared pairs (OpInfo::takes_shared_pair). Every step goes through here.
+void apply_op(const OpInfo& info, const Op& op, const Values& values, Pair& pair, Rng& rng);
 
 }  // namespace pf::degrade

@@ -97,25 +97,24 @@ bool usm_blurs_in_fixed_point(const MaskKernel& mask, const BlurKernel& blur, do
          threshold / 255 > blur.bound;
 }
 
-void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double threshold_d) {
-  if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
-  const int ksize = radius % 2 == 0 ? radius + 1 : radius;
-  if (ksize == 1) return;  // the blur of one tap is the image: no residual, nothing to sharpen
+namespace {
+
+// The unsharp mask of `source` into `out` (the same size and type), which may be `source` itself
+// when usm_sharpen_in_place has made sure the rows still to be read are not yet overwritten.
+void usm_sharpen_rows(const cv::Mat& source, cv::Mat& out, int ksize, double amount_d,
+                      double threshold_d) {
   const int half = ksize / 2, ring = 2 * half + kRowBatch + 1;
   const HalfKernel gauss = gaussian_half_kernel(ksize);
   const MaskKernel mask_kernel = usm_mask_kernel(gauss);
   const BlurKernel blur_kernel = usm_blur_kernel(gauss);
   const float amount = static_cast<float>(amount_d), threshold = static_cast<float>(threshold_d);
-  const int rows = img.rows, width = img.cols, channels = img.channels(), n = width * channels;
+  const int rows = source.rows, width = source.cols, channels = source.channels();
+  const int n = width * channels;
   // Rows stream through in batches: a batch makes the blur and the threshold mask of rows
   // [t, t + batch), then finishes rows [t - half, t + batch - half), whose soft masks need the
-  // mask rows up to the batch's last, and writes them back in place. Later blurs read source rows
-  // below those, so the original is not needed, except when mirrored rows could reach back (an
-  // image shorter than two kernels) or when the image is a view into a larger one (its own
-  // edges are mirrored, not the parent's). The mask is blurred in fixed point (usm_mask.h), and
-  // so is the image where its error bound allows and its values are in [0, 1] (usm_blur.h);
-  // a value outside [0, 1] sends that batch and the rest to the float blur.
-  const cv::Mat source = img.isSubmatrix() || rows < 2 * ksize ? img.clone() : img;
+  // mask rows up to the batch's last, and writes them to `out`. The mask is blurred in fixed
+  // point (usm_mask.h), and so is the image where its error bound allows and its values are in
+  // [0, 1] (usm_blur.h); a value outside [0, 1] sends that batch and the rest to the float blur.
   bool fixed = usm_blurs_in_fixed_point(mask_kernel, blur_kernel, amount_d, threshold_d);
   RowRing<float> blur(ring, n);
   RowRing<uint16_t> mask(ring, n), soft(kRowBatch, n), fixed_source(fixed ? ring : 1, n);
@@ -168,13 +167,41 @@ void usm_sharpen_in_place(cv::Mat& img, int radius, double amount_d, double thre
     usm_mask_columns(mask_taps.data(), y1 - y0, mask_kernel, n, soft_outs.data(),
                      quiet_taps.data());
     for (int y = y0; y < y1; ++y)
-      usm_blend_row(source.ptr<float>(y), blur[y], soft[y - y0], n, amount, img.ptr<float>(y));
+      usm_blend_row(source.ptr<float>(y), blur[y], soft[y - y0], n, amount, out.ptr<float>(y));
   }
 }
 
+int usm_kernel_size(const cv::Mat& img, int radius) {
+  if (img.depth() != CV_32F) throw Error("sharpen: usm wants a float image");
+  return radius % 2 == 0 ? radius + 1 : radius;
+}
+
+}  // namespace
+
+void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold) {
+  const int ksize = usm_kernel_size(img, radius);
+  if (ksize == 1) return;  // the blur of one tap is the image: no residual, nothing to sharpen
+  // Later blurs read source rows below the ones written back, so the original is not needed,
+  // except when mirrored rows could reach back (an image shorter than two kernels) or when the
+  // image is a view into a larger one (its own edges are mirrored, not the parent's).
+  const cv::Mat source = img.isSubmatrix() || img.rows < 2 * ksize ? img.clone() : img;
+  usm_sharpen_rows(source, img, ksize, amount, threshold);
+}
+
+void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount,
+                      double threshold) {
+  const int ksize = usm_kernel_size(src, radius);
+  cv::Mat out(src.size(), src.type());  // fresh: `dst` may share pixels with `src`
+  if (ksize == 1)
+    src.copyTo(out);
+  else
+    usm_sharpen_rows(src, out, ksize, amount, threshold);
+  dst = out;
+}
+
 cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold) {
-  cv::Mat out = img.clone();
-  usm_sharpen_in_place(out, radius, amount, threshold);
+  cv::Mat out;
+  usm_sharpen_into(img, out, radius, amount, threshold);
   return out;
 }
 
@@ -231,10 +258,17 @@ class Sharpen final : public TypedOp<SharpenParams, Sharpen> {
 
   void run(const SharpenParams& p, Pair& pair, Rng&) const {
     if (p.mode == "usm") {
-      // In place: a 4K frame needs no second full-size image. HQ and LQ must not share pixels.
-      if (pair.hq.data == pair.lq.data) (p.target == "lq" ? pair.lq : pair.hq) = pair.hq.clone();
-      if (p.target != "lq") usm_sharpen_in_place(pair.hq, p.radius, p.amount, p.threshold);
-      if (p.target != "hq") usm_sharpen_in_place(pair.lq, p.radius, p.amount, p.threshold);
+      // In place: a 4K frame needs no second full-size image. Where HQ and LQ share pixels (a
+      // fresh pair), the sharpened one goes to a new image instead, which costs no more and
+      // saves the copy of the other.
+      const auto sharpen = [&](cv::Mat& img) {
+        if (pair.shares_pixels())
+          usm_sharpen_into(img, img, p.radius, p.amount, p.threshold);
+        else
+          usm_sharpen_in_place(img, p.radius, p.amount, p.threshold);
+      };
+      if (p.target != "lq") sharpen(pair.hq);
+      if (p.target != "hq") sharpen(pair.lq);
       return;
     }
     if (p.target != "lq") pair.hq = fir_sharpen(pair.hq, p);
@@ -245,14 +279,18 @@ class Sharpen final : public TypedOp<SharpenParams, Sharpen> {
 }  // namespace
 
 const OpInfo& op_sharpen() {
-  static const OpInfo info = make_op_info<Sharpen>(
-      "sharpen",
-      "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask (approximations: "
-      "usm's soft mask in 16-bit fixed point, error <= 0.08/255 at radius 51 and amount 0.5, "
-      "< 0.4/255 at any radius and amount; usm's image blur in 16-bit fixed point where both "
-      "bounds together stay <= 0.25/255 and the threshold is above the blur's bound: 0.14/255 "
-      "together at radius 51 and amount 0.5, plus residuals that the blur's error moves across "
-      "the threshold, < 0.4/255 on real frames; on [0, 1] images)");
+  static const OpInfo info = [] {
+    OpInfo i = make_op_info<Sharpen>(
+        "sharpen",
+        "over-sharpen with a FIR high-shelf (halos, ringing) or an unsharp mask (approximations: "
+        "usm's soft mask in 16-bit fixed point, error <= 0.08/255 at radius 51 and amount 0.5, "
+        "< 0.4/255 at any radius and amount; usm's image blur in 16-bit fixed point where both "
+        "bounds together stay <= 0.25/255 and the threshold is above the blur's bound: 0.14/255 "
+        "together at radius 51 and amount 0.5, plus residuals that the blur's error moves across "
+        "the threshold, < 0.4/255 on real frames; on [0, 1] images)");
+    i.takes_shared_pair = true;  // usm writes a new image then; fir always does
+    return i;
+  }();
   return info;
 }
 

@@ -31,6 +31,9 @@ std::vector<double> fir_sharpen_taps(int taps, double corner, double boost);
 cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold);
 // The same, writing into `img` (CV_32F, any channel count).
 void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold);
+// The same into a new image that `dst` then holds (`dst` may be `src`, or share its pixels).
+void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount,
+                      double threshold);
 // The largest change the fixed-point blurs may make to an output pixel, in [0, 1] units: the image
 // blur is fixed point only while both bounds together stay within it, and while the threshold
 // exceeds the blur's bound, so that flat and nearly flat areas (residuals below threshold - bound)
