@@ -269,12 +269,16 @@ void sym_sep_filter_rows(const cv::Mat& src, int y0, int y1, const HalfKernel& k
   }
   const int hy = static_cast<int>(ky.size()) - 1, n = src.cols * src.channels();
   dst.create(y1 - y0, src.cols, src.type());
+  // Twice the streaming filters' batch: the rows above and below a batch are read again by the
+  // next one, and with 32 output rows a 7- to 13-tap blur of a 1080p frame takes 22 % less time
+  // than with 16 (21 taps: 7 %; 64 rows: no better than 32), on an AVX2 machine with 512 KiB L2.
+  constexpr int batch = 2 * kRowBatch;
   std::vector<PaddedRow> padded(
-      kRowBatch, PaddedRow(src.cols, src.channels(), static_cast<int>(kx.size()) - 1));
-  std::vector<float*> outs(kRowBatch);
-  std::vector<const float*> rows(kRowBatch + 2 * hy);
-  for (int y = y0; y < y1; y += kRowBatch) {
-    const int count = std::min(kRowBatch, y1 - y);
+      batch, PaddedRow(src.cols, src.channels(), static_cast<int>(kx.size()) - 1));
+  std::vector<float*> outs(batch);
+  std::vector<const float*> rows(batch + 2 * hy);
+  for (int y = y0; y < y1; y += batch) {
+    const int count = std::min(batch, y1 - y);
     for (int j = 0; j < count + 2 * hy; ++j)
       rows[j] = src.ptr<float>(reflect_101(y - hy + j, src.rows));
     for (int r = 0; r < count; ++r) outs[r] = padded[r].data();
