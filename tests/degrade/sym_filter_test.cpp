@@ -187,6 +187,42 @@ TEST(SymFilter, PairedTapsEqualFilter2DAndDropOnlyWhatTheBudgetAllows) {
     }
 }
 
+// The column passes run four output rows at a time where they can (column_four-inl.h) and one at
+// a time for the rest: both sum each output alike, in float (symmetric and antisymmetric
+// kernels) and in the 16-bit fixed point of the unsharp mask.
+TEST(SymFilter, ColumnPassesGiveTheSameBytesFourRowsOrOneAtATime) {
+  const int rows = 11, half = 5, n = 3 * 37;  // 37 pixels: vectors and a scalar tail
+  const cv::Mat img = random_image(rows + 2 * half, 37, 3, 4);
+  std::vector<const float*> taps;
+  for (int y = 0; y < img.rows; ++y) taps.push_back(img.ptr<float>(y));
+  for (const HalfKernel& k :
+       {gaussian_half_kernel(2 * half + 1), half_of_kernel(odd_taps(11, 2.0))}) {
+    cv::Mat four(rows, n, CV_32F), one(rows, n, CV_32F);
+    std::vector<float*> outs;
+    for (int r = 0; r < rows; ++r) outs.push_back(four.ptr<float>(r));
+    sym_filter_columns(taps.data(), rows, k, n, outs.data());  // 2 fours, then 3 single rows
+    for (int r = 0; r < rows; ++r) {
+      float* out = one.ptr<float>(r);
+      sym_filter_columns(taps.data() + r, 1, k, n, &out);
+    }
+    EXPECT_TRUE(same_bytes(four, one)) << k.odd;
+  }
+  cv::Mat fixed(rows + 2 * half, n, CV_16U);
+  cv::randu(fixed, 0, 65281);
+  std::vector<const uint16_t*> fixed_taps;
+  for (int y = 0; y < fixed.rows; ++y) fixed_taps.push_back(fixed.ptr<uint16_t>(y));
+  const BlurKernel b = usm_blur_kernel(gaussian_half_kernel(2 * half + 1));
+  cv::Mat four(rows, n, CV_16U), one(rows, n, CV_16U);
+  std::vector<uint16_t*> outs;
+  for (int r = 0; r < rows; ++r) outs.push_back(four.ptr<uint16_t>(r));
+  fixed_filter_columns(fixed_taps.data(), rows, b.weights, n, outs.data());
+  for (int r = 0; r < rows; ++r) {
+    uint16_t* out = one.ptr<uint16_t>(r);
+    fixed_filter_columns(fixed_taps.data() + r, 1, b.weights, n, &out);
+  }
+  EXPECT_EQ(cv::norm(four, one, cv::NORM_INF), 0.0);
+}
+
 TEST(SymFilter, EveryInstructionSetGivesTheSameBytes) {
   const cv::Mat img = random_image(37, 101, 3, 9);  // 303 floats a row: vector, 1-lane and tails
   const HalfKernel k = gaussian_half_kernel(25);
