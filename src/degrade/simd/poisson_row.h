@@ -1,8 +1,8 @@
 // Poisson noise of 8-bit-rounded samples drawn from alias tables (built by degrade/ops/noise.cpp),
-// vectorised with Google Highway: each lane gathers its level's table and then its entry, so a
-// sample costs a few vector instructions instead of a chain of dependent scalar loads. Integer
-// index arithmetic and float arithmetic without fused multiply-adds (the file is compiled with
-// -ffp-contract=off): the bytes of the scalar loop on every instruction set.
+// vectorised with Google Highway: the levels, the picked entries and the output in vector passes,
+// the two table reads between them in scalar loops (cheaper than vector gathers on AMD cores).
+// Integer index arithmetic and float arithmetic without fused multiply-adds (the file is compiled
+// with -ffp-contract=off): the bytes of the scalar code on every instruction set.
 #pragma once
 #include <cstdint>
 #include <vector>
