@@ -286,8 +286,9 @@ class Job {
                        : make_pair(config_, hq, alpha, r.seed, next);
     r.steps = std::move(p.steps);
     // HQ and LQ first, the record last: a record on disk means the pair is complete.
-    io::write_png_atomic((out / "hq" / (r.name + ".png")).string(), p.hq, p.hq_alpha, config_.depth,
-                         options_.png_compression);
+    const bool hq_quantised = !p.hq8.empty() && config_.depth == 8 && p.hq_alpha.empty();
+    io::write_png_atomic((out / "hq" / (r.name + ".png")).string(), hq_quantised ? p.hq8 : p.hq,
+                         p.hq_alpha, config_.depth, options_.png_compression);
     io::write_png_atomic((out / "lq" / (r.name + ".png")).string(), p.lq, p.lq_alpha, config_.depth,
                          options_.png_compression);
     io::write_file_atomic(meta.string(), to_json(r).dump() + "\n");

@@ -33,6 +33,9 @@ struct OpInfo {
   // The operator copes with a pair whose HQ and LQ share pixels (Pair::shares_pixels): it writes
   // neither in place while they do. Others get a copy of LQ first.
   bool takes_shared_pair = false;
+  // The operator never changes HQ, so a ready Pair::hq8 stays valid (checked for every operator
+  // that says so by the registry test). The others drop it before they run.
+  bool keeps_hq = false;
 };
 
 // CRTP base: `Derived` provides
@@ -49,6 +52,12 @@ class TypedOp : public Op {
 template <class OpT>
 OpInfo make_op_info(const char* name, const char* summary) {
   return {name, summary, specs_of(OpT::table()), [] { return std::make_unique<OpT>(); }, ""};
+}
+
+// `info` of an operator that changes LQ only (OpInfo::keeps_hq).
+inline OpInfo lq_only(OpInfo info) {
+  info.keeps_hq = true;
+  return info;
 }
 
 }  // namespace pf::degrade

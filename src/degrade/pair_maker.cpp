@@ -48,6 +48,7 @@ PairOutput finish(Prepared& p, std::vector<StepRecord> steps) {
                 std::to_string(p.pair.lq.rows) + " after the final resize");
   PairOutput out;
   out.hq = std::move(p.pair.hq);
+  out.hq8 = std::move(p.pair.hq8);
   out.lq = std::move(p.pair.lq);
   out.hq_alpha = p.hq_alpha;
   if (!p.hq_alpha.empty())  // alpha is carried, not degraded: an area-downscaled copy

@@ -9,6 +9,7 @@ namespace pf::degrade {
 
 struct PairOutput {
   cv::Mat hq, hq_alpha;  // alpha empty unless carried
+  cv::Mat hq8;           // Pair::hq8: hq quantised to 8 bits, when an operator made it
   cv::Mat lq, lq_alpha;
   std::vector<StepRecord> steps;  // every operator that fired, final resize included
 };

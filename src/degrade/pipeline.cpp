@@ -279,6 +279,7 @@ void apply_record(const StepRecord& record, Pair& pair) {
 
 void apply_op(const OpInfo& info, const Op& op, const Values& values, Pair& pair, Rng& rng) {
   if (pair.shares_pixels() && !info.takes_shared_pair) pair.lq = pair.hq.clone();
+  if (!info.keeps_hq) pair.hq8.release();
   op.apply(values, pair, rng);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>  // the flags only: the code is behind io/lazy_imgcodecs.h
@@ -165,6 +166,14 @@ static void quantise_row(const float* rgb, const float* alpha, int width, uint8_
 
 std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
                                 int compression) {
+  if (rgb.type() == CV_8UC3) {
+    if (bit_depth != 8 || !alpha.empty())
+      throw Error("encode_png: an 8-bit image is written at 8 bits without alpha");
+    return encode_png(
+        PngLayout{rgb.cols, rgb.rows, 3, 8},
+        [&](int y, uint8_t* out) { std::memcpy(out, rgb.ptr<uint8_t>(y), rgb.cols * size_t{3}); },
+        compression);
+  }
   if (rgb.type() != CV_32FC3) throw Error("encode_png: wants a float RGB image");
   if (!alpha.empty() && (alpha.size() != rgb.size() || alpha.type() != CV_32FC1))
     throw Error("encode_png: alpha must be one float plane the size of the image");

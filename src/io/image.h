@@ -23,7 +23,8 @@ Image read_image(const std::string& path);
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
 
 // PNG bytes of a float RGB image (+ optional alpha), quantised with round-half-up, 8 or 16 bits;
-// `compression` is io/png_writer.h's level (0 stores ... 12 smallest).
+// `compression` is io/png_writer.h's level (0 stores ... 12 smallest). An 8-bit RGB image
+// (CV_8UC3, already quantised: degrade::Pair::hq8) is written as it is, at 8 bits, without alpha.
 std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
                                 int compression = kPngCompressionDefault);
 

@@ -83,6 +83,9 @@ TEST(Lbo, IsTheNetworksForwardPass) {
   find_op("lbo")->make()->apply(values(dir / "a.safetensors"), pair, rng);
   ASSERT_EQ(pair.lq.size(), cv::Size(20, 12));
   EXPECT_LT(cv::norm(pair.lq, forward(dir / "a.safetensors", img), cv::NORM_INF), 1e-6);
+  // It changes LQ only, as it promises (OpInfo::keeps_hq: HQ's 8-bit copy survives it).
+  EXPECT_TRUE(find_op("lbo")->keeps_hq);
+  EXPECT_EQ(cv::norm(pair.hq, img, cv::NORM_INF), 0.0);
 }
 
 TEST(Lbo, OddSidesAreRoundedUpByRepeatingTheEdge) {

@@ -1,13 +1,15 @@
-// ParamSpec::relevant_when is a promise: a parameter declared irrelevant for a draw changes
-// nothing. The manifest leaves such values out and replay gives them their defaults, so a
-// wrong declaration would break byte-identical replay. Checked here for every operator with
-// random draws over the whole declared ranges.
+// Promises operators make about what they leave alone. ParamSpec::relevant_when: a parameter
+// declared irrelevant for a draw changes nothing. The manifest leaves such values out and replay
+// gives them their defaults, so a wrong declaration would break byte-identical replay. Checked here
+// for every operator with random draws over the whole declared ranges.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "core/error.h"
+#include "degrade/pipeline.h"
 #include "degrade/registry.h"
 #include "test_util.h"
 
@@ -93,6 +95,41 @@ TEST(Relevance, IrrelevantValuesChangeNothing) {
       ++checked;
     }
     RecordProperty(op->name, checked);
+  }
+}
+
+// OpInfo::keeps_hq is a promise as well: apply_op keeps HQ's 8-bit copy (Pair::hq8, which the job
+// writes as HQ's PNG) across such an operator, so it must leave HQ exactly as it was. Checked with
+// random draws for every operator that makes the promise; the others drop the copy. (A learned
+// operator needs a weights file: lbo_test checks its promise.)
+TEST(Relevance, OperatorsThatKeepHqLeaveItUnchanged) {
+  const cv::Mat hq = test::textured_image(48, 32, 3);
+  for (const OpInfo* op : all_ops()) {
+    SCOPED_TRACE(op->name);
+    if (std::any_of(op->params.begin(), op->params.end(),
+                    [](const ParamSpec& s) { return s.file; }))
+      continue;
+    Rng draw(hash_string(op->name) + 1);
+    int checked = 0;
+    for (int trial = 0; trial < 6; ++trial) {
+      Values values;
+      for (const ParamSpec& s : op->params) values.emplace_back(s.name, random_value(s, draw));
+      Pair pair{hq.clone(), test::textured_image(24, 16, 4), 2, {}};
+      pair.hq8 = cv::Mat(hq.size(), CV_8UC3, cv::Scalar::all(7));
+      Rng rng(draw.next_u64());
+      try {
+        apply_op(*op, *op->make(), values, pair, rng);
+      } catch (const Error&) {
+        continue;  // a combination the operator rejects
+      }
+      EXPECT_EQ(pair.hq8.empty(), !op->keeps_hq);
+      if (op->keeps_hq) {
+        ASSERT_EQ(pair.hq.size(), hq.size());
+        EXPECT_EQ(cv::norm(pair.hq, hq, cv::NORM_INF), 0.0);
+      }
+      ++checked;
+    }
+    EXPECT_GT(checked, 0);
   }
 }
 

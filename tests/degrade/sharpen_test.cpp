@@ -9,9 +9,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/rng.h"
+#include "degrade/pipeline.h"
 #include "degrade/registry.h"
 #include "degrade/simd/sym_filter.h"
 #include "degrade/simd/usm_mask.h"
+#include "io/image.h"
 
 namespace pf::degrade {
 namespace {
@@ -219,6 +221,32 @@ TEST(Sharpen, StreamedUsmEqualsTheWholeImageReference) {
   EXPECT_EQ(cv::norm(frame(cv::Rect(0, 0, 60, 50)), cv::Mat(50, 60, CV_32FC3, cv::Scalar::all(0.9)),
                      cv::NORM_INF),
             0.0);  // the frame around the view is untouched
+}
+
+// The unsharp mask hands HQ's 8-bit copy to the writer (Pair::hq8): it must be exactly what the
+// writer makes of the float image, so that the PNG is the same file, shared pixels or not.
+TEST(Sharpen, UsmMakesHqsEightBitCopyAsTheWriterWould) {
+  const cv::Mat img = usm_test_image();
+  const OpInfo& sharpen = *find_op("sharpen");
+  const Values usm = {
+      {"mode", std::string("usm")}, {"radius", int64_t{51}}, {"target", std::string("both")}};
+  for (const bool shared : {true, false}) {
+    Pair pair{img.clone(), cv::Mat(), 1, {}};
+    pair.lq = shared ? pair.hq : img.clone();
+    Rng rng(3);
+    apply_op(sharpen, *sharpen.make(), usm, pair, rng);
+    ASSERT_EQ(pair.hq8.type(), CV_8UC3) << shared;
+    ASSERT_EQ(pair.hq8.size(), pair.hq.size());
+    EXPECT_GT(cv::norm(pair.hq, img, cv::NORM_INF), 0.05);
+    EXPECT_EQ(io::encode_png(pair.hq8, cv::Mat(), 8), io::encode_png(pair.hq, cv::Mat(), 8))
+        << shared;
+    // An operator that may change HQ drops the copy; one that keeps HQ keeps it.
+    const OpInfo& blur = *find_op("blur");
+    apply_op(blur, *blur.make(), {}, pair, rng);
+    EXPECT_FALSE(pair.hq8.empty());
+    apply_op(sharpen, *sharpen.make(), fir(5, 0.45, 2.0), pair, rng);
+    EXPECT_TRUE(pair.hq8.empty());
+  }
 }
 
 TEST(Sharpen, TargetPicksTheImage) {

@@ -69,6 +69,18 @@ TEST(Image, RowByRowPngQuantisationEqualsTheWholeImageOne) {
   }
 }
 
+// An already quantised 8-bit RGB image (degrade::Pair::hq8) is written as it is: the same file as
+// its float source; it cannot ask for 16 bits or alpha.
+TEST(Image, AnEightBitImageIsWrittenAsItIs) {
+  const cv::Mat rgb = random_rgb(33, 47, 5);
+  const cv::Mat bgr8 = whole_image_quantise(rgb, cv::Mat(), 8);
+  cv::Mat rgb8;
+  cv::cvtColor(bgr8, rgb8, cv::COLOR_BGR2RGB);
+  EXPECT_EQ(encode_png(rgb8, cv::Mat(), 8), encode_png(rgb, cv::Mat(), 8));
+  EXPECT_THROW(encode_png(rgb8, cv::Mat(), 16), Error);
+  EXPECT_THROW(encode_png(rgb8, cv::Mat(33, 47, CV_32F, cv::Scalar(1)), 8), Error);
+}
+
 // decode_image reorders channels before scaling to float: the result must equal the
 // straightforward scale-then-reorder for 8- and 16-bit, with and without alpha.
 TEST(Image, DecodeEqualsScaleThenReorder) {

@@ -282,10 +282,10 @@ class Blur final : public TypedOp<BlurParams, Blur> {
 };
 
 const OpInfo& op_blur() {
-  static const OpInfo info = make_op_info<Blur>(
+  static const OpInfo info = lq_only(make_op_info<Blur>(
       "blur",
       "convolve LQ with a random blur kernel (approximation: the smallest tap pairs dropped or "
-      "low-rank separable terms, error <= 0.4/255 on [0, 1] images)");
+      "low-rank separable terms, error <= 0.4/255 on [0, 1] images)"));
   return info;
 }
 

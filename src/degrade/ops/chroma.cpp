@@ -124,7 +124,7 @@ class Chroma final : public TypedOp<ChromaParams, Chroma> {
 
 const OpInfo& op_chroma() {
   static const OpInfo info =
-      make_op_info<Chroma>("chroma", "subsample the chroma of LQ (4:2:2, 4:2:0, 4:1:1)");
+      lq_only(make_op_info<Chroma>("chroma", "subsample the chroma of LQ (4:2:2, 4:2:0, 4:1:1)"));
   return info;
 }
 

@@ -238,8 +238,8 @@ class Codec final : public TypedOp<CodecParams, Codec> {
 };
 
 const OpInfo& op_codec() {
-  static const OpInfo info = make_op_info<Codec>(
-      "codec", "video-codec round-trip of LQ (x264, x265, VP9, MPEG-2/4, Xvid, AV1, MJPEG)");
+  static const OpInfo info = lq_only(make_op_info<Codec>(
+      "codec", "video-codec round-trip of LQ (x264, x265, VP9, MPEG-2/4, Xvid, AV1, MJPEG)"));
   return info;
 }
 

@@ -100,9 +100,9 @@ class Interlace final : public TypedOp<InterlaceParams, Interlace> {
 }  // namespace
 
 const OpInfo& op_interlace() {
-  static const OpInfo info = make_op_info<Interlace>(
+  static const OpInfo info = lq_only(make_op_info<Interlace>(
       "interlace",
-      "weave two fields with motion between them, then deinterlace (combing, jaggies)");
+      "weave two fields with motion between them, then deinterlace (combing, jaggies)"));
   return info;
 }
 

@@ -96,8 +96,8 @@ class Jpeg final : public TypedOp<JpegParams, Jpeg> {
 };
 
 const OpInfo& op_jpeg() {
-  static const OpInfo info =
-      make_op_info<Jpeg>("jpeg", "JPEG round trip of LQ (libjpeg-turbo, chosen subsampling)");
+  static const OpInfo info = lq_only(
+      make_op_info<Jpeg>("jpeg", "JPEG round trip of LQ (libjpeg-turbo, chosen subsampling)"));
   return info;
 }
 

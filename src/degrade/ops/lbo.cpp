@@ -78,6 +78,7 @@ const OpInfo& op_lbo() {
         "when it fires, a `resize` step right after it is skipped (the plain x2 downscale it "
         "stands in for)");
     i.replaces = "resize";
+    i.keeps_hq = true;
     return i;
   }();
   return info;

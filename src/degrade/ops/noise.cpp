@@ -332,8 +332,8 @@ class Noise final : public TypedOp<NoiseParams, Noise> {
 }  // namespace
 
 const OpInfo& op_noise() {
-  static const OpInfo info =
-      make_op_info<Noise>("noise", "add Gaussian, Poisson, salt & pepper or speckle noise to LQ");
+  static const OpInfo info = lq_only(
+      make_op_info<Noise>("noise", "add Gaussian, Poisson, salt & pepper or speckle noise to LQ"));
   return info;
 }
 

@@ -109,8 +109,8 @@ class Quantize final : public TypedOp<QuantizeParams, Quantize> {
 }  // namespace
 
 const OpInfo& op_quantize() {
-  static const OpInfo info = make_op_info<Quantize>(
-      "quantize", "reduce LQ to 2^bits levels per channel, with or without dithering");
+  static const OpInfo info = lq_only(make_op_info<Quantize>(
+      "quantize", "reduce LQ to 2^bits levels per channel, with or without dithering"));
   return info;
 }
 

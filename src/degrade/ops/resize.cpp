@@ -139,7 +139,7 @@ class Resize final : public TypedOp<ResizeParams, Resize> {
 
 const OpInfo& op_resize() {
   static const OpInfo info =
-      make_op_info<Resize>("resize", "rescale LQ by a factor or to the target size");
+      lq_only(make_op_info<Resize>("resize", "rescale LQ by a factor or to the target size"));
   return info;
 }
 

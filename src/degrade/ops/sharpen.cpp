@@ -12,6 +12,7 @@
 #include "degrade/simd/usm_blur.h"
 #include "degrade/simd/usm_mask.h"
 #include "degrade/simd/usm_rows.h"
+#include "io/simd/quantise_row.h"
 
 namespace pf::degrade {
 
@@ -102,7 +103,7 @@ namespace {
 // The unsharp mask of `source` into `out` (the same size and type), which may be `source` itself
 // when usm_sharpen_in_place has made sure the rows still to be read are not yet overwritten.
 void usm_sharpen_rows(const cv::Mat& source, cv::Mat& out, int ksize, double amount_d,
-                      double threshold_d) {
+                      double threshold_d, cv::Mat* out8) {
   const int half = ksize / 2, ring = 2 * half + kRowBatch + 1;
   const HalfKernel gauss = gaussian_half_kernel(ksize);
   const MaskKernel mask_kernel = usm_mask_kernel(gauss);
@@ -110,6 +111,10 @@ void usm_sharpen_rows(const cv::Mat& source, cv::Mat& out, int ksize, double amo
   const float amount = static_cast<float>(amount_d), threshold = static_cast<float>(threshold_d);
   const int rows = source.rows, width = source.cols, channels = source.channels();
   const int n = width * channels;
+  if (out8 != nullptr) {
+    if (channels != 3) throw Error("sharpen: an 8-bit copy needs an RGB image");
+    out8->create(rows, width, CV_8UC3);
+  }
   // Rows stream through in batches: a batch makes the blur and the threshold mask of rows
   // [t, t + batch), then finishes rows [t - half, t + batch - half), whose soft masks need the
   // mask rows up to the batch's last, and writes them to `out`. The mask is blurred in fixed
@@ -166,9 +171,19 @@ void usm_sharpen_rows(const cv::Mat& source, cv::Mat& out, int ksize, double amo
     for (int r = 0; r < y1 - y0; ++r) soft_outs[r] = soft[r];
     usm_mask_columns(mask_taps.data(), y1 - y0, mask_kernel, n, soft_outs.data(),
                      quiet_taps.data());
-    for (int y = y0; y < y1; ++y)
+    for (int y = y0; y < y1; ++y) {
       usm_blend_row(source.ptr<float>(y), blur[y], soft[y - y0], n, amount, out.ptr<float>(y));
+      if (out8 != nullptr) io::quantise_row_8bit(out.ptr<float>(y), n, out8->ptr<uint8_t>(y));
+    }
   }
+}
+
+// `img` (CV_32FC3) quantised as usm_sharpen_rows's 8-bit copy is.
+void quantise_8bit(const cv::Mat& img, cv::Mat& img8) {
+  if (img.type() != CV_32FC3) throw Error("sharpen: an 8-bit copy needs an RGB image");
+  img8.create(img.size(), CV_8UC3);
+  for (int y = 0; y < img.rows; ++y)
+    io::quantise_row_8bit(img.ptr<float>(y), img.cols * 3, img8.ptr<uint8_t>(y));
 }
 
 int usm_kernel_size(const cv::Mat& img, int radius) {
@@ -178,24 +193,30 @@ int usm_kernel_size(const cv::Mat& img, int radius) {
 
 }  // namespace
 
-void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold) {
+void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold,
+                          cv::Mat* img8) {
   const int ksize = usm_kernel_size(img, radius);
-  if (ksize == 1) return;  // the blur of one tap is the image: no residual, nothing to sharpen
+  if (ksize == 1) {  // the blur of one tap is the image: no residual, nothing to sharpen
+    if (img8 != nullptr) quantise_8bit(img, *img8);
+    return;
+  }
   // Later blurs read source rows below the ones written back, so the original is not needed,
   // except when mirrored rows could reach back (an image shorter than two kernels) or when the
   // image is a view into a larger one (its own edges are mirrored, not the parent's).
   const cv::Mat source = img.isSubmatrix() || img.rows < 2 * ksize ? img.clone() : img;
-  usm_sharpen_rows(source, img, ksize, amount, threshold);
+  usm_sharpen_rows(source, img, ksize, amount, threshold, img8);
 }
 
-void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount,
-                      double threshold) {
+void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount, double threshold,
+                      cv::Mat* dst8) {
   const int ksize = usm_kernel_size(src, radius);
   cv::Mat out(src.size(), src.type());  // fresh: `dst` may share pixels with `src`
-  if (ksize == 1)
+  if (ksize == 1) {
     src.copyTo(out);
-  else
-    usm_sharpen_rows(src, out, ksize, amount, threshold);
+    if (dst8 != nullptr) quantise_8bit(out, *dst8);
+  } else {
+    usm_sharpen_rows(src, out, ksize, amount, threshold, dst8);
+  }
   dst = out;
 }
 
@@ -261,14 +282,15 @@ class Sharpen final : public TypedOp<SharpenParams, Sharpen> {
       // In place: a 4K frame needs no second full-size image. Where HQ and LQ share pixels (a
       // fresh pair), the sharpened one goes to a new image instead, which costs no more and
       // saves the copy of the other.
-      const auto sharpen = [&](cv::Mat& img) {
+      // HQ's 8-bit copy comes with it (Pair::hq8): its rows quantised while still in cache.
+      const auto sharpen = [&](cv::Mat& img, cv::Mat* img8) {
         if (pair.shares_pixels())
-          usm_sharpen_into(img, img, p.radius, p.amount, p.threshold);
+          usm_sharpen_into(img, img, p.radius, p.amount, p.threshold, img8);
         else
-          usm_sharpen_in_place(img, p.radius, p.amount, p.threshold);
+          usm_sharpen_in_place(img, p.radius, p.amount, p.threshold, img8);
       };
-      if (p.target != "lq") sharpen(pair.hq);
-      if (p.target != "hq") sharpen(pair.lq);
+      if (p.target != "lq") sharpen(pair.hq, pair.hq.type() == CV_32FC3 ? &pair.hq8 : nullptr);
+      if (p.target != "hq") sharpen(pair.lq, nullptr);
       return;
     }
     if (p.target != "lq") pair.hq = fir_sharpen(pair.hq, p);

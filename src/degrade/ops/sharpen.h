@@ -29,11 +29,13 @@ std::vector<double> fir_sharpen_taps(int taps, double corner, double boost);
 // within that blur bound of `threshold` may fall on the other side of it, as any change of the
 // blur's rounding can move them.
 cv::Mat usm_sharpen(const cv::Mat& img, int radius, double amount, double threshold);
-// The same, writing into `img` (CV_32F, any channel count).
-void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold);
+// The same, writing into `img` (CV_32F, any channel count). With `img8` (3-channel images), also
+// the result quantised for an 8-bit PNG (io::quantise_row_8bit, CV_8UC3), each row as it is made.
+void usm_sharpen_in_place(cv::Mat& img, int radius, double amount, double threshold,
+                          cv::Mat* img8 = nullptr);
 // The same into a new image that `dst` then holds (`dst` may be `src`, or share its pixels).
-void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount,
-                      double threshold);
+void usm_sharpen_into(const cv::Mat& src, cv::Mat& dst, int radius, double amount, double threshold,
+                      cv::Mat* dst8 = nullptr);
 // The largest change the fixed-point blurs may make to an output pixel, in [0, 1] units: the image
 // blur is fixed point only while both bounds together stay within it, and while the threshold
 // exceeds the blur's bound, so that flat and nearly flat areas (residuals below threshold - bound)

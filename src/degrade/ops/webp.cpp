@@ -41,7 +41,8 @@ class Webp final : public TypedOp<WebpParams, Webp> {
 };
 
 const OpInfo& op_webp() {
-  static const OpInfo info = make_op_info<Webp>("webp", "lossy WebP round trip of LQ (4:2:0)");
+  static const OpInfo info =
+      lq_only(make_op_info<Webp>("webp", "lossy WebP round trip of LQ (4:2:0)"));
   return info;
 }
 
