@@ -8,12 +8,14 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>  // the flags only: the code is behind io/lazy_imgcodecs.h
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/image_size.h"
 #include "io/lazy_imgcodecs.h"
 #include "io/native_decode.h"
+#include "io/png_fast_read.h"
 #include "io/png_writer.h"
 #include "io/simd/quantise_row.h"
 
@@ -63,8 +65,40 @@ void check_declared_size(const std::vector<uint8_t>& bytes, const std::string& n
 
 }  // namespace
 
+namespace {
+
+// 8-bit samples to [0, 1].
+constexpr double kScale8 = 1.0 / 255;
+
+// 8-bit RGB PNGs (the usual frames) go from the inflated rows straight to float, each row while
+// it is in cache, with the conversion decode_image applies to the 8-bit image: the same values
+// without the 8-bit image in between. nullopt for any other file.
+std::optional<Image> decode_png_rgb8(const std::vector<uint8_t>& bytes) {
+  Image img;
+  const bool ok = decode_png_fast_rows(
+      bytes,
+      [&](const PngInfo& info) {
+        if (info.depth != 8 || info.channels != 3 ||
+            static_cast<uint64_t>(info.width) * info.height > max_image_pixels())
+          return false;
+        img.rgb.create(info.height, info.width, CV_32FC3);
+        return true;
+      },
+      [&](int y, const uint8_t* row) {
+        cv::Mat out = img.rgb.row(y);
+        cv::Mat(1, img.rgb.cols, CV_8UC3, const_cast<uint8_t*>(row))
+            .convertTo(out, CV_32F, kScale8);
+      });
+  if (!ok) return std::nullopt;
+  return img;
+}
+
+}  // namespace
+
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
   check_declared_size(bytes, name);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0)
+    if (std::optional<Image> img = decode_png_rgb8(bytes)) return std::move(*img);
   cv::Mat raw;
   bool rgb_order = false;  // PNG and JPEG come in RGB(A), OpenCV's other formats in BGR(A)
   try {
@@ -86,7 +120,7 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
   double scale = 1.0;
   switch (raw.depth()) {
     case CV_8U:
-      scale = 1.0 / 255, img.bit_depth = 8;
+      scale = kScale8, img.bit_depth = 8;
       break;
     case CV_16U:
       scale = 1.0 / 65535, img.bit_depth = 16;

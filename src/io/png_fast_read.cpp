@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace pf::io {
 namespace {
@@ -96,70 +97,93 @@ struct DecompressorFree {
 
 }  // namespace
 
-std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes, bool rgb_order) {
+bool decode_png_fast_rows(const std::vector<uint8_t>& bytes,
+                          const std::function<bool(const PngInfo&)>& start,
+                          const std::function<void(int, const uint8_t*)>& row_out) {
   const uint8_t* p = bytes.data();
   const size_t size = bytes.size();
-  if (size < 8 + 25) return std::nullopt;
+  if (size < 8 + 25) return false;
   size_t pos = 8;  // after the signature (checked by the caller)
-  int width = 0, height = 0, depth = 0, channels = 0;
-  std::vector<uint8_t> idat;
+  PngInfo info;
+  // The IDAT chunks' data, joined (libdeflate inflates one buffer): a buffer per thread that only
+  // grows, reserved whole, as the PNG writer's: no reallocation per 8 KB chunk and no fresh pages.
+  thread_local std::vector<uint8_t> idat;
+  idat.clear();
+  idat.reserve(size);
   bool seen_header = false, seen_end = false;
   while (!seen_end) {
-    if (size - pos < 12) return std::nullopt;
+    if (size - pos < 12) return false;
     const uint32_t length = be32(p + pos);
-    if (length > size - pos - 12) return std::nullopt;
+    if (length > size - pos - 12) return false;
     const uint8_t* type = p + pos + 4;
     const uint8_t* data = type + 4;
-    if (libdeflate_crc32(0, type, length + 4) != be32(data + length)) return std::nullopt;
+    if (libdeflate_crc32(0, type, length + 4) != be32(data + length)) return false;
     if (std::memcmp(type, "IHDR", 4) == 0) {
-      if (length != 13 || seen_header) return std::nullopt;
+      if (length != 13 || seen_header) return false;
       const uint32_t w = be32(data), h = be32(data + 4);
-      depth = data[8];
+      info.depth = data[8];
       const int colour = data[9];
       // Compression and filter method 0, no interlacing; grey, RGB or RGBA at 8 or 16 bits.
       if (w == 0 || h == 0 || w > (1u << 24) || h > (1u << 24) || data[10] != 0 || data[11] != 0 ||
-          data[12] != 0 || (depth != 8 && depth != 16))
-        return std::nullopt;
-      channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 6 ? 4 : 0;
-      if (channels == 0) return std::nullopt;
-      width = static_cast<int>(w), height = static_cast<int>(h);
+          data[12] != 0 || (info.depth != 8 && info.depth != 16))
+        return false;
+      info.channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 6 ? 4 : 0;
+      if (info.channels == 0) return false;
+      info.width = static_cast<int>(w), info.height = static_cast<int>(h);
       seen_header = true;
     } else if (std::memcmp(type, "IDAT", 4) == 0) {
-      if (!seen_header) return std::nullopt;
+      if (!seen_header) return false;
       idat.insert(idat.end(), data, data + length);
     } else if (std::memcmp(type, "IEND", 4) == 0) {
       seen_end = true;
     } else if (std::memcmp(type, "tRNS", 4) == 0 || std::memcmp(type, "PLTE", 4) == 0 ||
                (type[0] & 0x20) == 0) {
-      return std::nullopt;  // transparency, palettes and unknown critical chunks: libpng's
+      return false;  // transparency, palettes and unknown critical chunks: libpng's
     }
     pos += 12 + length;
   }
-  if (!seen_header || idat.empty()) return std::nullopt;
+  if (!seen_header || idat.empty() || !start(info)) return false;
 
-  const size_t bpp = static_cast<size_t>(channels) * depth / 8;
-  const size_t row_bytes = bpp * static_cast<size_t>(width);
+  const size_t bpp = static_cast<size_t>(info.channels) * info.depth / 8;
+  const size_t row_bytes = bpp * static_cast<size_t>(info.width);
+  const size_t raw_size = (row_bytes + 1) * static_cast<size_t>(info.height);
   // Not zero-filled: a successful inflate to exactly this size writes every byte.
-  const size_t raw_size = (row_bytes + 1) * static_cast<size_t>(height);
-  const std::unique_ptr<uint8_t[]> raw(new uint8_t[raw_size]);
+  thread_local std::vector<uint8_t> raw;
+  if (raw.size() < raw_size) raw.resize(raw_size);
   const std::unique_ptr<libdeflate_decompressor, DecompressorFree> inflater(
       libdeflate_alloc_decompressor());
-  if (!inflater || libdeflate_zlib_decompress(inflater.get(), idat.data(), idat.size(), raw.get(),
+  if (!inflater || libdeflate_zlib_decompress(inflater.get(), idat.data(), idat.size(), raw.data(),
                                               raw_size, nullptr) != LIBDEFLATE_SUCCESS)
-    return std::nullopt;
+    return false;
 
-  cv::Mat out(height, width, CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, channels));
   const std::vector<uint8_t> zeros(row_bytes, 0);
   const uint8_t* prev = zeros.data();
-  for (int y = 0; y < height; ++y) {
-    uint8_t* row = raw.get() + static_cast<size_t>(y) * (row_bytes + 1);
-    if (!unfilter(row[0], row + 1, prev, row_bytes, bpp)) return std::nullopt;
-    if (depth == 16)
-      to_opencv(row + 1, out.ptr<uint16_t>(y), width, channels, rgb_order);
-    else
-      to_opencv(row + 1, out.ptr<uint8_t>(y), width, channels, rgb_order);
+  for (int y = 0; y < info.height; ++y) {
+    uint8_t* row = raw.data() + static_cast<size_t>(y) * (row_bytes + 1);
+    if (!unfilter(row[0], row + 1, prev, row_bytes, bpp)) return false;
+    row_out(y, row + 1);
     prev = row + 1;
   }
+  return true;
+}
+
+std::optional<cv::Mat> decode_png_fast(const std::vector<uint8_t>& bytes, bool rgb_order) {
+  cv::Mat out;
+  PngInfo info;
+  const bool ok = decode_png_fast_rows(
+      bytes,
+      [&](const PngInfo& i) {
+        info = i;
+        out.create(i.height, i.width, CV_MAKETYPE(i.depth == 16 ? CV_16U : CV_8U, i.channels));
+        return true;
+      },
+      [&](int y, const uint8_t* row) {
+        if (info.depth == 16)
+          to_opencv(row, out.ptr<uint16_t>(y), info.width, info.channels, rgb_order);
+        else
+          to_opencv(row, out.ptr<uint8_t>(y), info.width, info.channels, rgb_order);
+      });
+  if (!ok) return std::nullopt;
   return out;
 }
 

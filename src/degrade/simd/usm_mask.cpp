@@ -19,18 +19,26 @@ void MaskRowPass(const uint16_t* in, int step, const uint16_t* q, int half, uint
   const int lanes = static_cast<int>(hn::Lanes(d));
   const auto q0 = hn::Set(d, q[0]), start = hn::Set(d, offset);
   int i = 0;
-  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {  // four vectors: more sums in flight
     auto s0 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i)));
     auto s1 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i + lanes)));
+    auto s2 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i + 2 * lanes)));
+    auto s3 = hn::Add(start, hn::Mul(q0, hn::LoadU(d, in + i + 3 * lanes)));
     for (int k = 1; k <= half; ++k) {
       const auto qk = hn::Set(d, q[k]);
       const uint16_t* a = in + i - k * step;
       const uint16_t* b = in + i + k * step;
       s0 = hn::Add(s0, hn::Mul(qk, hn::Add(hn::LoadU(d, a), hn::LoadU(d, b))));
       s1 = hn::Add(s1, hn::Mul(qk, hn::Add(hn::LoadU(d, a + lanes), hn::LoadU(d, b + lanes))));
+      s2 = hn::Add(s2,
+                   hn::Mul(qk, hn::Add(hn::LoadU(d, a + 2 * lanes), hn::LoadU(d, b + 2 * lanes))));
+      s3 = hn::Add(s3,
+                   hn::Mul(qk, hn::Add(hn::LoadU(d, a + 3 * lanes), hn::LoadU(d, b + 3 * lanes))));
     }
     hn::StoreU(s0, d, out + i);
     hn::StoreU(s1, d, out + i + lanes);
+    hn::StoreU(s2, d, out + i + 2 * lanes);
+    hn::StoreU(s3, d, out + i + 3 * lanes);
   }
   // One vector more: filter's stretches come in blocks of 64 values, so few reach the scalar end.
   for (; i + lanes <= n; i += lanes) {
