@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "degrade/simd/area_resize.h"
 
 namespace pf::degrade {
 
@@ -299,6 +300,9 @@ cv::Mat resample(const cv::Mat& src, cv::Size size, const ResampleFilter& f) {
 
 cv::Mat resample_opencv(const cv::Mat& src, cv::Size size, int interpolation) {
   check_input(src, size, "resample_opencv");
+  // OpenCV's fractional area downscale, the same bytes about twice as fast (simd/area_resize.h).
+  if (interpolation == cv::INTER_AREA && area_resize_applies(src, size))
+    return area_resize(src, size);
   cv::Mat dst;
   cv::resize(src, dst, size, 0, 0, interpolation);
   return dst;
