@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "degrade/simd/area_resize.h"
+#include "degrade/simd/cubic_resize.h"
 
 namespace pf::degrade {
 
@@ -300,9 +301,12 @@ cv::Mat resample(const cv::Mat& src, cv::Size size, const ResampleFilter& f) {
 
 cv::Mat resample_opencv(const cv::Mat& src, cv::Size size, int interpolation) {
   check_input(src, size, "resample_opencv");
-  // OpenCV's fractional area downscale, the same bytes about twice as fast (simd/area_resize.h).
+  // OpenCV's fractional area downscale and its cubic, the same bytes about twice as fast
+  // (simd/area_resize.h, simd/cubic_resize.h).
   if (interpolation == cv::INTER_AREA && area_resize_applies(src, size))
     return area_resize(src, size);
+  if (interpolation == cv::INTER_CUBIC && cubic_resize_applies(src, size))
+    return cubic_resize(src, size);
   cv::Mat dst;
   cv::resize(src, dst, size, 0, 0, interpolation);
   return dst;
