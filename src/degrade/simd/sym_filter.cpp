@@ -364,9 +364,9 @@ void paired_taps_filter(const cv::Mat& src, cv::Mat& dst, const PairedTaps& t) {
   // below mirrored by pointer), in column tiles: the 2 * reach + 1 rows of a tile stay in the
   // cache from one output row to the next (tiles of 1024 pixels ran 2-5 % faster than of 256 on
   // Zen 2 with the eight-vector passes: its L2 is what holds them). The edge pixels read small
-  // mirrored copies of the
-  // columns they need, made per stripe of rows with copyMakeBorder, which takes the rows beyond
-  // a stripe from `src`: every stripe equals the same rows of the whole image.
+  // mirrored copies of the columns they need, made per stripe of rows with copyMakeBorder, which
+  // takes the rows beyond a stripe from `src`: every stripe equals the same rows of the whole
+  // image.
   constexpr int kStripeRows = 64, kTileFloats = 3072;
   const int inner0 = std::min(width, reach), inner1 = std::max(inner0, width - reach);
   const int strip = std::min(width, 2 * reach);  // image columns an edge's outputs read
