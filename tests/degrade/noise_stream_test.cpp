@@ -80,6 +80,21 @@ TEST(NoiseStream, AddNormalsClampedAddsTheScaledSamplesAndClips) {
     EXPECT_EQ(values[i], std::clamp(before[i] + noise[i] * 0.2f, 0.f, 1.f)) << i;
 }
 
+// Gray noise: a pixel's sample on its three channels, each sum clipped; any row length (vector
+// body and scalar tail).
+TEST(NoiseStream, AddClampedGrayAddsEachPixelsSampleToItsChannels) {
+  for (const int pixels : {1, 7, 8, 37, 1001}) {
+    std::vector<float> values(3 * pixels), noise(pixels);
+    Rng rng(static_cast<uint64_t>(pixels));
+    for (float& v : values) v = static_cast<float>(rng.uniform(-0.1, 1.1));
+    for (float& v : noise) v = static_cast<float>(rng.uniform(-0.5, 0.5));
+    const std::vector<float> before = values;
+    add_clamped_gray(values.data(), noise.data(), pixels);
+    for (int i = 0; i < 3 * pixels; ++i)
+      ASSERT_EQ(values[i], std::clamp(before[i] + noise[i / 3], 0.f, 1.f)) << pixels << " " << i;
+  }
+}
+
 TEST(NoiseStream, WordsComeInBlocksOfSixteen) {
   Rng a(9), b(9);
   NoiseStream sa(a), sb(b);

@@ -213,13 +213,8 @@ void add_rgb_noise(const NoiseParams& p, cv::Mat& rgb, Rng& rng) {
     const cv::Mat reference = rgb_to_luma(rgb);
     const double levels = p.type == "poisson" ? poisson_levels({reference}) : 0.0;
     const cv::Mat noise = additive_noise(p, reference, levels, random);
-    std::vector<float> noise3(static_cast<size_t>(rgb.cols) * 3);  // each pixel's noise thrice
-    for (int y = 0; y < rgb.rows; ++y) {
-      const float* n = noise.ptr<float>(y);
-      for (int x = 0; x < rgb.cols; ++x)
-        noise3[3 * x] = noise3[3 * x + 1] = noise3[3 * x + 2] = n[x];
-      add_clamped(rgb.ptr<float>(y), noise3.data(), rgb.cols * 3);
-    }
+    for (int y = 0; y < rgb.rows; ++y)
+      add_clamped_gray(rgb.ptr<float>(y), noise.ptr<float>(y), rgb.cols);
     return;
   }
   cv::Mat values = rgb.reshape(1);  // shares rgb's pixels

@@ -101,6 +101,28 @@ void AddScaledClamped(float* values, const float* noise, int n, float scale) {
   }
 }
 
+// values[3 x + c] = clamp(values[3 x + c] + noise[x], 0, 1) for the pixels x of an RGB row: gray
+// noise, each pixel's sample on its three channels. The sums of AddScaledClamped with scale 1.
+void AddGrayClamped(float* values, const float* noise, int pixels) {
+  const hn::ScalableTag<float> d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  const auto zero = hn::Zero(d), one = hn::Set(d, 1.f);
+  const auto clamp = [&](auto v) { return hn::Min(hn::Max(v, zero), one); };
+  int x = 0;
+  for (; x + lanes <= pixels; x += lanes) {
+    hn::Vec<decltype(d)> r, g, b;
+    hn::LoadInterleaved3(d, values + 3 * x, r, g, b);
+    const auto n = hn::LoadU(d, noise + x);
+    hn::StoreInterleaved3(clamp(hn::Add(r, n)), clamp(hn::Add(g, n)), clamp(hn::Add(b, n)), d,
+                          values + 3 * x);
+  }
+  for (; x < pixels; ++x)
+    for (int c = 0; c < 3; ++c) {
+      const float v = values[3 * x + c] + noise[x];
+      values[3 * x + c] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+    }
+}
+
 }  // namespace pf::degrade::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -117,6 +139,7 @@ HWY_EXPORT(Words);
 HWY_EXPORT(NormalCandidates);
 HWY_EXPORT(Scale);
 HWY_EXPORT(AddScaledClamped);
+HWY_EXPORT(AddGrayClamped);
 
 namespace {
 
@@ -239,6 +262,10 @@ void NoiseStream::normals(float* out, int n, float scale) {
 
 void add_clamped(float* values, const float* noise, int n) {
   HWY_DYNAMIC_DISPATCH(AddScaledClamped)(values, noise, n, 1.f);  // noise * 1 is noise, exactly
+}
+
+void add_clamped_gray(float* values, const float* noise, int pixels) {
+  HWY_DYNAMIC_DISPATCH(AddGrayClamped)(values, noise, pixels);
 }
 
 void NoiseStream::add_normals_clamped(float* values, int n, float scale) {

@@ -16,6 +16,8 @@ namespace pf::degrade {
 
 // values[i] = clamp(values[i] + noise[i], 0, 1), vectorised.
 void add_clamped(float* values, const float* noise, int n);
+// values[3 x + c] = clamp(values[3 x + c] + noise[x], 0, 1) for the `pixels` pixels of an RGB row.
+void add_clamped_gray(float* values, const float* noise, int pixels);
 
 class NoiseStream {
  public:
