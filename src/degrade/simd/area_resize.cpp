@@ -119,6 +119,7 @@ PaddedShares pad_shares(const std::vector<Share>& shares, int outputs, int chann
   p.vector_end = outputs;
   for (int x = 0; x < outputs; ++x) {
     const int n = first[x + 1] - first[x];
+    if (n == 0) throw Error("area_resize: an output pixel without a source pixel");
     for (int k = 0; k < p.taps; ++k) {
       const Share& s = shares[first[x] + std::min(k, n - 1)];
       p.source[static_cast<size_t>(x) * p.taps + k] = s.source;
