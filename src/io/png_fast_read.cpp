@@ -130,6 +130,9 @@ bool decode_png_fast_rows(const std::vector<uint8_t>& bytes,
       info.channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 6 ? 4 : 0;
       if (info.channels == 0) return false;
       info.width = static_cast<int>(w), info.height = static_cast<int>(h);
+      // Asked here, before the other chunks are checked and copied: a caller that declines
+      // (decode_image's float path, for a layout it does not take) costs next to nothing.
+      if (!start(info)) return false;
       seen_header = true;
     } else if (std::memcmp(type, "IDAT", 4) == 0) {
       if (!seen_header) return false;
@@ -142,7 +145,7 @@ bool decode_png_fast_rows(const std::vector<uint8_t>& bytes,
     }
     pos += 12 + length;
   }
-  if (!seen_header || idat.empty() || !start(info)) return false;
+  if (!seen_header || idat.empty()) return false;
 
   const size_t bpp = static_cast<size_t>(info.channels) * info.depth / 8;
   const size_t row_bytes = bpp * static_cast<size_t>(info.width);

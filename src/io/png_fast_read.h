@@ -21,10 +21,11 @@ struct PngInfo {
   int depth = 0;     // 8 or 16
   int channels = 0;  // 1 (grey), 3 (RGB) or 4 (RGBA)
 };
-// The same decoding, row by row: `start` sees the header once the chunks check out (false: the
+// The same decoding, row by row: `start` sees the header as soon as it is read (false: the
 // caller declines, and nothing more is done); then `row` gets each unfiltered row in turn, in the
 // file's layout (16-bit samples big-endian). False when the file is not one this path takes (a
-// fault found after `start` may come after some rows: the caller drops them).
+// fault found after `start`, in a later chunk or in the rows, may come after some rows: the
+// caller drops what it made).
 bool decode_png_fast_rows(const std::vector<uint8_t>& bytes,
                           const std::function<bool(const PngInfo&)>& start,
                           const std::function<void(int y, const uint8_t* row)>& row);
