@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/yaml_util.h"
@@ -33,6 +35,40 @@ std::string ParamSpec::range_text() const {
   return "";
 }
 
+void ParamSpec::check_option_list(const std::string& list) const {
+  // FFmpeg splits the list with av_get_token, which honours quotes and backslashes, and trims
+  // blanks: refuse all of those, so the keys seen here are the keys the encoder sees.
+  for (const char c : list)
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("-_.,+=:/").find(c) == std::string_view::npos)
+      throw Error(name + ": character '" + std::string(1, c) +
+                  "' is not allowed in an option list (write key=value joined by ':')");
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    const std::string item = list.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    std::string key = item.substr(0, item.find('='));
+    std::replace(key.begin(), key.end(), '_', '-');
+    std::string base = key;
+    if (base.rfind("no-", 0) == 0)
+      base = base.substr(3);
+    else if (base.rfind("no", 0) == 0)
+      base = base.substr(2);
+    if (std::find(option_keys.begin(), option_keys.end(), key) != option_keys.end() ||
+        std::find(option_keys.begin(), option_keys.end(), base) != option_keys.end())
+      continue;
+    std::string all;
+    for (const auto& k : option_keys) all += (all.empty() ? "" : ", ") + k;
+    throw Error(name + ": option '" + key +
+                "' is not allowed (options that name files or change threading are refused); "
+                "allowed: " +
+                all);
+  }
+}
+
 void ParamSpec::check(const Value& v) const {
   switch (type) {
     case ParamType::kBool:
@@ -40,6 +76,7 @@ void ParamSpec::check(const Value& v) const {
       return;
     case ParamType::kString:
       if (!std::holds_alternative<std::string>(v)) throw Error(name + " must be a string");
+      if (!option_keys.empty()) check_option_list(std::get<std::string>(v));
       return;
     case ParamType::kChoice: {
       const auto* s = std::get_if<std::string>(&v);

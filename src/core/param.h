@@ -32,10 +32,18 @@ struct ParamSpec {
   // Read by the manifest and --explain, which leave irrelevant values out; replay then gives
   // them their default, which by this declaration changes nothing (tested for every operator).
   std::string relevant_when;
+  // A kString holding encoder options "key=value:key=value" (x265-params): only these keys
+  // (after "_" -> "-" and a "no-"/"no" prefix are normalised, as the encoder does), values of
+  // plain characters. Option lists reach an encoder that would write files for keys such as
+  // csv=, stats= or analysis-save=, so anything not known to be harmless is refused.
+  std::vector<std::string> option_keys;
 
   std::string range_text() const;  // "[0, 255]", "one of iso|aniso", "odd in [3, 21]"
   // Throws pf::Error with a readable reason when v is outside the declared range.
   void check(const Value& v) const;
+
+ private:
+  void check_option_list(const std::string& list) const;
 };
 
 // Sampled values of one operator, in table order (that order is the manifest's).
@@ -75,6 +83,12 @@ struct Field {
   Field when(const char* condition) const {
     Field f = *this;
     f.spec.relevant_when = condition;
+    return f;
+  }
+  // text<P>(...).option_keys({"psy-rd", "sao"}): see ParamSpec::option_keys.
+  Field option_keys(std::vector<std::string> keys) const {
+    Field f = *this;
+    f.spec.option_keys = std::move(keys);
     return f;
   }
 };

@@ -2,25 +2,89 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
+
+#include "core/input_file.h"
 
 namespace pf {
 
-YamlDoc load_yaml_file(const std::string& path) {
-  try {
-    return {path, YAML::LoadFile(path)};
-  } catch (const YAML::BadFile&) {
-    throw InputError("cannot read config file '" + path + "'");
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
-}
+namespace {
 
-YamlDoc load_yaml_string(const std::string& text, const std::string& name) {
+// A config expands to at most this many nodes once aliases are followed: far beyond any real
+// config, far below what an alias bomb (a few lines doubling at each level) would grow to.
+constexpr size_t kMaxExpandedNodes = 1'000'000;
+
+struct Checker {
+  const std::string& file;
+  // Expanded size of the collections already walked, by their position in the text: an alias
+  // resolves to the anchored node itself (same position), so each one is walked once.
+  std::unordered_map<size_t, size_t> sizes;
+
+  size_t walk(const YAML::Node& node) {
+    if (!node.IsMap() && !node.IsSequence()) return 1;
+    const YAML::Mark m = node.Mark();
+    const size_t key = static_cast<size_t>(m.pos) * 2 + (node.IsMap() ? 1 : 0);
+    if (!m.is_null()) {
+      auto it = sizes.find(key);
+      if (it != sizes.end()) return it->second;
+    }
+    size_t n = 1;
+    if (node.IsMap()) {
+      std::unordered_map<std::string, YAML::Mark> seen;
+      for (const auto& kv : node) {
+        if (kv.first.IsScalar()) {
+          auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
+          if (!fresh)
+            yaml_fail(file, kv.first,
+                      "duplicate key '" + kv.first.Scalar() + "' (first at line " +
+                          std::to_string(it->second.line + 1) + ", column " +
+                          std::to_string(it->second.column + 1) + ")");
+        }
+        n = add(n, walk(kv.first), kv.first);
+        n = add(n, walk(kv.second), kv.second);
+      }
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) n = add(n, walk(item), item);
+    }
+    if (!m.is_null()) sizes.emplace(key, n);
+    return n;
+  }
+
+  size_t add(size_t n, size_t more, const YAML::Node& where) {
+    if (more > kMaxExpandedNodes - n)
+      yaml_fail(file, where,
+                "the document expands to more than " + std::to_string(kMaxExpandedNodes) +
+                    " nodes once its aliases are followed (an alias bomb?)");
+    return n + more;
+  }
+};
+
+// One document, no duplicate keys, a bounded size once aliases are expanded.
+YAML::Node checked_document(const std::string& text, const std::string& name) {
+  std::vector<YAML::Node> docs;
   try {
-    return {name, YAML::Load(text)};
+    docs = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(name, e.mark.line + 1, e.mark.column + 1, e.msg);
   }
+  // A trailing "---" with nothing after it is harmless; a second document with content would
+  // be silently ignored, so it is an error.
+  for (size_t i = 1; i < docs.size(); ++i)
+    if (!docs[i].IsNull())
+      yaml_fail(name, docs[i], "a second YAML document starts here; a config is one document");
+  if (docs.empty()) return YAML::Node();
+  Checker{name, {}}.walk(docs[0]);
+  return docs[0];
+}
+
+}  // namespace
+
+YamlDoc load_yaml_file(const std::string& path) {
+  return {path, checked_document(read_file_capped(path, kMaxConfigBytes, "config"), path)};
+}
+
+YamlDoc load_yaml_string(const std::string& text, const std::string& name) {
+  return {name, checked_document(text, name)};
 }
 
 std::string yaml_where(const std::string& file, const YAML::Node& node) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "degrade/codec/round_trip.h"
@@ -27,6 +29,23 @@ struct CodecParams {
   std::string rate_control;
   double qscale, bitrate;
 };
+
+// x265 keys that only tune the coding: no key that reads or writes a file (csv, analysis-save,
+// qpfile, zonefile, stats, recon, dhdr10-info, lambda-file, scaling-list, ...), none that
+// changes threading or logging (fixed below for deterministic output).
+// clang-format off
+const std::vector<std::string> kX265Keys = {
+    "aq-mode", "aq-strength", "aq-motion", "hevc-aq", "qg-size", "psy-rd", "psy-rdoq", "rdoq-level",
+    "rd", "rd-refine", "sao", "sao-non-deblock", "selective-sao", "limit-sao", "deblock", "bframes",
+    "b-adapt", "b-pyramid", "b-intra", "bframe-bias", "ref", "keyint", "min-keyint", "open-gop",
+    "rc-lookahead", "scenecut", "qcomp", "ipratio", "pbratio", "cbqpoffs", "crqpoffs", "qpmin",
+    "qpmax", "qpstep", "cutree", "me", "subme", "merange", "max-merge", "weightp", "weightb", "ctu",
+    "min-cu-size", "tu-intra-depth", "tu-inter-depth", "limit-tu", "rect", "amp", "limit-modes",
+    "limit-refs", "strong-intra-smoothing", "constrained-intra", "tskip", "tskip-fast",
+    "early-skip", "rskip", "fast-intra", "nr-intra", "nr-inter", "signhide", "temporal-mvp",
+    "cu-lossless", "lossless", "rdpenalty", "splitrd-skip",
+};
+// clang-format on
 
 const char* encoder_name(const std::string& codec) {
   static const std::pair<const char*, const char*> kEncoders[] = {
@@ -191,8 +210,10 @@ class Codec final : public TypedOp<CodecParams, Codec> {
             "x264 profile (h264 with yuv420p and crf > 0 only; else x264 picks the fitting one)")
             .when("codec=h264"),
         text<P>("x265_params", &P::x265_params, "",
-                "extra x265 parameters, key=value joined by ':' e.g. psy-rd=5:sao=0 (h265 only)")
-            .when("codec=h265"),
+                "extra x265 parameters, key=value joined by ':' e.g. psy-rd=5:sao=0 (h265 only; "
+                "tuning keys only, see kX265Keys)")
+            .when("codec=h265")
+            .option_keys(kX265Keys),
         choice<P>("deadline", &P::deadline, "good", {"good", "best", "realtime"},
                   "libvpx deadline (vp9 only)")
             .when("codec=vp9"),
