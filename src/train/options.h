@@ -225,6 +225,7 @@ Option<P> texts(const char* name, std::vector<std::string> P::*m, std::vector<st
     p.*m = v;
   };
   o.show = [=](const P& p) {
+    if ((p.*m).empty()) return std::string("~");  // an empty list does not read back
     std::vector<std::string> s;
     for (const auto& d : p.*m) s.push_back(show_string(d));
     return "[" + join(s, ", ") + "]";
@@ -326,7 +327,9 @@ template <class P>
 std::string show_options(const OptionTable<P>& table, const P& p, int indent) {
   std::string out;
   for (const auto& o : table) {
-    if (o.spec.effect != Effect::kUsed) continue;
+    // Keys of type "any" hold sections read by their owners (optim_g, losses, metrics), which
+    // the caller writes as blocks; a "~" here would give YAML a duplicate key.
+    if (o.spec.effect != Effect::kUsed || o.spec.type == "any") continue;
     out += std::string(static_cast<size_t>(indent), ' ') + o.spec.name + ": " + o.show(p) + "\n";
   }
   return out;
