@@ -61,8 +61,8 @@ TrainData make_train_data(const TrainConfig& c, Warnings& warnings) {
           list_pairs(d, true, c.scale, d.lq_size, warnings), crop, store, label));
       weights.push_back(d.weight);
     } else {
-      auto otf = std::make_shared<OtfSource>(list_pairs(d, false, 0, 0, warnings), crop,
-                                             degradation_of(c, d), store, label);
+      auto otf = std::make_shared<OtfSource>(list_pairs(d, false, c.scale, d.lq_size, warnings),
+                                             crop, degradation_of(c, d), store, label);
       const double paired_share =
           d.type == "realesrgandataset" && !d.dataroot_lq.empty() ? c.otf.dataroot_lq_prob : 0;
       if (paired_share > 0) {

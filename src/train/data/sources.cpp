@@ -1,8 +1,10 @@
 #include "train/data/sources.h"
 
 #include <fmt/format.h>
+#include <torch/nn/functional.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
@@ -80,11 +82,25 @@ cv::Mat tensor_to_mat(const torch::Tensor& t) {
 std::vector<ImagePair> list_pairs(const DatasetOptions& d, bool with_lq, int64_t scale,
                                   int64_t min_lq, Warnings& warnings) {
   std::vector<ImagePair> pairs;
-  int64_t skipped = 0, unmatched = 0;
+  int64_t skipped = 0, unmatched = 0, upscaled = 0;
+  // Images smaller than the crop: left out (a crop would need padding, and black borders would
+  // become training targets) unless small_images: upscale keeps HQ-only ones.
+  struct Small {
+    std::string name;
+    int64_t w, h;
+  };
+  std::vector<Small> small;
+  int64_t listed = 0, best_lq = 0;
+  std::string best_name;
+  const bool hq_only_crop = !with_lq && scale > 0 && min_lq > 0;
   for (size_t f = 0; f < d.dataroot_gt.size(); ++f) {
     const std::string& gt_dir = d.dataroot_gt[f];
     std::vector<std::string> names;
     if (!d.meta_info.empty()) {
+      std::error_code ec;
+      if (!fs::is_regular_file(d.meta_info, ec))
+        throw InputError("datasets." + d.key + ".meta_info: '" + d.meta_info +
+                         "' is not a regular file");
       std::ifstream in(d.meta_info);
       if (!in) throw InputError("meta_info file '" + d.meta_info + "' cannot be read");
       std::string line;
@@ -115,6 +131,7 @@ std::vector<ImagePair> list_pairs(const DatasetOptions& d, bool with_lq, int64_t
         ++skipped;
         continue;
       }
+      ++listed;
       if (with_lq) {
         const auto ls = io::read_image_size(p.lq);
         if (!ls) {
@@ -127,13 +144,53 @@ std::vector<ImagePair> list_pairs(const DatasetOptions& d, bool with_lq, int64_t
               "datasets.{}: pair {} is not x{}: LQ {} is {}x{}, HQ {} is {}x{} (expected {}x{})",
               d.key, rel, scale, p.lq, ls->width, ls->height, p.gt, gs->width, gs->height,
               ls->width * scale, ls->height * scale));
-        if (ls->width < min_lq || ls->height < min_lq)
-          throw InputError(fmt::format("datasets.{}: LQ {} is {}x{}, smaller than lq_size {}",
-                                       d.key, p.lq, ls->width, ls->height, min_lq));
+        const int64_t fits = std::min<int64_t>(ls->width, ls->height);
+        if (fits > best_lq) best_lq = fits, best_name = p.lq;
+        if (ls->width < min_lq || ls->height < min_lq) {
+          small.push_back({p.lq, ls->width, ls->height});
+          continue;
+        }
+      } else if (hq_only_crop) {
+        const int64_t fits = std::min<int64_t>(gs->width, gs->height) / scale;
+        if (fits > best_lq) best_lq = fits, best_name = p.gt;
+        if (gs->width < min_lq * scale || gs->height < min_lq * scale) {
+          if (d.small_images != "upscale") {
+            small.push_back({p.gt, gs->width, gs->height});
+            continue;
+          }
+          ++upscaled;
+        }
       }
       pairs.push_back(std::move(p));
     }
   }
+  const int64_t crop = with_lq ? min_lq : min_lq * scale;
+  const std::string crop_text =
+      with_lq ? fmt::format("the {0}x{0} LQ crop (lq_size)", crop)
+              : fmt::format("the {0}x{0} HQ crop (lq_size {1} x scale {2})", crop, min_lq, scale);
+  if (!small.empty() && pairs.empty()) {
+    std::string msg = fmt::format(
+        "datasets.{}: no image is large enough for {}: all {} are smaller; the largest fits "
+        "lq_size {} ({}). Lower lq_size to at most {}",
+        d.key, crop_text, small.size(), best_lq, best_name, best_lq);
+    if (!with_lq) msg += ", or set small_images: upscale to upscale small HQ images";
+    throw InputError(msg);
+  }
+  if (!small.empty()) {
+    std::string names;
+    for (size_t i = 0; i < small.size() && i < 5; ++i)
+      names += fmt::format("{}{} {}x{}", i ? ", " : "", small[i].name, small[i].w, small[i].h);
+    if (small.size() > 5) names += fmt::format(" and {} more", small.size() - 5);
+    warnings.push_back(
+        fmt::format("datasets.{}: {} of {} {} are smaller than {} and are left out{}: {}", d.key,
+                    small.size(), listed, with_lq ? "pairs" : "HQ images", crop_text,
+                    with_lq ? "" : " (small_images: upscale keeps them, upscaled)", names));
+  }
+  if (upscaled)
+    warnings.push_back(fmt::format(
+        "datasets.{}: {} of {} HQ images are smaller than {}: upscaled (bicubic) to fit "
+        "(small_images: upscale)",
+        d.key, upscaled, listed, crop_text));
   if (unmatched)
     warnings.push_back(fmt::format("datasets.{}: {} HQ images have no LQ twin and are left out",
                                    d.key, unmatched));
@@ -224,9 +281,23 @@ Sample OtfSource::sample(const SampleKey& key) const {
     const int64_t top = below(rng, hq.size(1) - ph + 1), left = below(rng, hq.size(2) - pw + 1);
     torch::Tensor tile = as_float(hq.slice(1, top, top + ph).slice(2, left, left + pw));
     if (ph < crop_.lq_size * s || pw < crop_.lq_size * s) {
-      // Smaller than a crop: padded with black, as traiNNer-redux's realesrgandataset does.
-      tile = torch::constant_pad_nd(tile, {0, std::max<int64_t>(0, crop_.lq_size * s - pw), 0,
-                                           std::max<int64_t>(0, crop_.lq_size * s - ph)});
+      // Smaller than a crop: list_pairs kept it for small_images: upscale (it leaves such
+      // images out otherwise), so it is upscaled to fit; never padded with black.
+      namespace F = torch::nn::functional;
+      const double f = static_cast<double>(crop_.lq_size * s) /
+                       static_cast<double>(std::min(hq.size(1) / s * s, hq.size(2) / s * s));
+      const int64_t h = std::max<int64_t>(crop_.lq_size * s,
+                                          static_cast<int64_t>(std::ceil(hq.size(1) * f)) / s * s);
+      const int64_t w = std::max<int64_t>(crop_.lq_size * s,
+                                          static_cast<int64_t>(std::ceil(hq.size(2) * f)) / s * s);
+      tile = F::interpolate(as_float(hq).unsqueeze(0), F::InterpolateFuncOptions()
+                                                           .size(std::vector<int64_t>{h, w})
+                                                           .mode(torch::kBicubic)
+                                                           .align_corners(false))
+                 .squeeze(0)
+                 .clamp(0, 1)
+                 .slice(1, 0, std::min(h, patch))
+                 .slice(2, 0, std::min(w, patch));
     }
     const auto pair = degrade::make_pair(*degradation_, tensor_to_mat(tile), cv::Mat(),
                                          mix_seed(key.seed, 0x6f7466));

@@ -28,8 +28,11 @@ struct ImagePair {
 // Lists the HQ files of `d` (meta_info or every image under dataroot_gt, recursively, sorted)
 // and, with `with_lq`, their LQ twins (same relative name through filename_tmpl, any image
 // extension). Files whose header is unreadable are skipped with a warning; HQ files without an
-// LQ twin too. With a scale, each pair's sizes are checked (LQ x scale == HQ, LQ >= min_lq):
-// InputError naming the pair otherwise. Throws InputError when nothing is left.
+// LQ twin too. With a scale, each pair's sizes are checked (LQ x scale == HQ): InputError naming
+// the pair otherwise. Images smaller than the crop (LQ under min_lq; HQ-only lists: HQ under
+// min_lq x scale) are left out, counted and named in one warning (HQ-only lists keep them with
+// d.small_images == "upscale"); when none fits, InputError naming the sizes and the largest
+// lq_size that would. Throws InputError when nothing is left.
 std::vector<ImagePair> list_pairs(const DatasetOptions& d, bool with_lq, int64_t scale,
                                   int64_t min_lq, Warnings& warnings);
 
