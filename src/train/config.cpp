@@ -1,7 +1,9 @@
 #include "train/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include "core/error.h"
@@ -11,9 +13,101 @@
 #include "train/optimizer.h"
 #include "train/scheduler.h"
 
+namespace fs = std::filesystem;
+
 namespace pf::train {
 
 namespace {
+
+// A --set value is parsed with kSetLine + i * kSetStride blank lines in front of it (i: its
+// place on the command line), so its nodes' marks say which --set it came from: messages name
+// the argument instead of a line of the file, and its relative paths are read from the working
+// directory.
+constexpr int kSetLine = 100000, kSetStride = 1000;
+
+int set_index(const YAML::Node& node) {
+  if (!node || node.Mark().is_null() || node.Mark().line < kSetLine) return -1;
+  return (node.Mark().line - kSetLine) / kSetStride;
+}
+
+// Replaces "file:LINE:COL" of --set values in a message with "--set 'ASSIGNMENT'".
+std::string name_sets(const std::string& text, const std::string& file,
+                      const std::vector<std::string>& sets) {
+  const std::string head = file + ":";
+  std::string out;
+  size_t at = 0;
+  const auto digits = [&](size_t from) {
+    while (from < text.size() && std::isdigit(static_cast<unsigned char>(text[from]))) ++from;
+    return from;
+  };
+  for (size_t hit; (hit = text.find(head, at)) != std::string::npos;) {
+    const size_t l0 = hit + head.size(), l1 = digits(l0);
+    const size_t c1 = l1 < text.size() && text[l1] == ':' ? digits(l1 + 1) : l1;
+    if (l1 > l0 && c1 > l1 + 1 && l1 - l0 < 10) {
+      const long line = std::stol(text.substr(l0, l1 - l0)) - 1;
+      const long index = (line - kSetLine) / kSetStride;
+      if (line >= kSetLine && index < static_cast<long>(sets.size())) {
+        out += text.substr(at, hit - at) + "--set '" + sets[static_cast<size_t>(index)] + "'";
+        at = c1;
+        continue;
+      }
+    }
+    out += text.substr(at, l0 - at);
+    at = l0;
+  }
+  return out + text.substr(at);
+}
+
+void apply_set_at(YAML::Node& root, const std::string& assignment, int index);
+
+// Resolves one path value (see PathRef) and records it.
+std::string resolve_path(TrainConfig& c, const std::string& file, const YAML::Node& node,
+                         const std::string& key, const std::string& value, bool folder) {
+  if (value.empty()) return value;
+  PathRef r{key, node ? yaml_where(file, node) : file, value, value, folder};
+  const fs::path p(value);
+  std::error_code ec;
+  if (!p.is_absolute()) {
+    const bool from_set = set_index(node) >= 0;
+    const fs::path base = from_set ? fs::current_path(ec) : fs::absolute(file, ec).parent_path();
+    const fs::path beside = (base / p).lexically_normal();
+    r.resolved = beside.string();
+    if (!from_set && !fs::exists(beside, ec) && fs::exists(p, ec)) {
+      r.resolved = fs::absolute(p, ec).lexically_normal().string();
+      c.warnings.push_back(r.where + ": " + key + ": '" + value +
+                           "' is not in the config's folder (" + base.string() +
+                           "): read from the working directory instead (" + r.resolved + ")");
+    }
+  }
+  c.paths.push_back(r);
+  return r.resolved;
+}
+
+void resolve_paths(TrainConfig& c, const std::string& file, const YAML::Node& root) {
+  const YAML::Node datasets = root["datasets"];
+  for (auto* sets : {&c.train_sets, &c.val_sets})
+    for (auto& d : *sets) {
+      const YAML::Node body = datasets[d.key];
+      const std::string k = "datasets." + d.key + ".";
+      for (auto [name, list] :
+           {std::pair{"dataroot_gt", &d.dataroot_gt}, std::pair{"dataroot_lq", &d.dataroot_lq}}) {
+        const YAML::Node n = body[name];
+        for (size_t i = 0; i < list->size(); ++i)
+          (*list)[i] =
+              resolve_path(c, file, n && n.IsSequence() ? n[i] : n, k + name, (*list)[i], true);
+      }
+      d.meta_info = resolve_path(c, file, body["meta_info"], k + "meta_info", d.meta_info, false);
+      d.degradation =
+          resolve_path(c, file, body["degradation"], k + "degradation", d.degradation, false);
+    }
+  const YAML::Node path = root["path"];
+  for (auto [name, value] : {std::pair{"pretrain_network_g", &c.path.pretrain_network_g},
+                             std::pair{"pretrain_network_g_ema", &c.path.pretrain_network_g_ema},
+                             std::pair{"pretrain_network_d", &c.path.pretrain_network_d},
+                             std::pair{"resume_state", &c.path.resume_state}})
+    *value = resolve_path(c, file, path ? path[name] : YAML::Node(), std::string("path.") + name,
+                          *value, false);
+}
 
 constexpr const char* kOurs = "pairforge runs its own loader threads and prefetch queue";
 
@@ -186,6 +280,10 @@ const OptionTable<DatasetOptions>& dataset_table() {
               "share of this dataset when several train datasets are given (train, train_2...)"),
       integer<P>("cache_mb", &P::cache_mb, 1024, 0, 1 << 20,
                  "memory for decoded images kept between samples (0: decode every time)"),
+      choice<P>("small_images", &P::small_images, "skip", {"skip", "upscale"},
+                "images smaller than the crop: skip (left out, counted and named at --check and "
+                "at start) or upscale (otfdataset/realesrgandataset: the HQ is upscaled, bicubic, "
+                "until a crop fits; never padded)"),
       integer<P>("blur_kernel_size", &P::blur_kernel_size, 12, 1, 64,
                  "realesrgandataset: unused by Real-ESRGAN's code as well (kernel_range rules)")
           .no_effect("kernel_range sets the size"),
@@ -449,6 +547,11 @@ DatasetOptions read_dataset(const std::string& key, const YAML::Node& key_node,
               "datasets." + key +
                   ": otfdataset needs `degradation:` (an engine preset such as "
                   "configs/degrade/realesrgan.yml)");
+  if (d.type == "pairedimagedataset" && d.small_images == "upscale")
+    yaml_fail(file, body["small_images"],
+              "datasets." + key +
+                  ": small_images: upscale is for HQ-only datasets (otfdataset, "
+                  "realesrgandataset); an upscaled LQ/HQ pair is no longer a real pair");
   if (d.type != "otfdataset" && !d.degradation.empty())
     yaml_fail(file, body["degradation"], "`degradation:` belongs to type otfdataset");
   const auto check_weights = [&](const char* list, const char* probs, size_t a, size_t b) {
@@ -514,13 +617,21 @@ void read_gan(TrainConfig& c, const YAML::Node& root, const YAML::Node& train,
 }  // namespace
 
 void apply_set(YAML::Node& root, const std::string& assignment) {
+  apply_set_at(root, assignment, -1);
+}
+
+namespace {
+
+void apply_set_at(YAML::Node& root, const std::string& assignment, int index) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set '" + assignment + "': expected key.path=value");
   const std::string path = assignment.substr(0, eq);
   YAML::Node value;
   try {
-    value = YAML::Load(assignment.substr(eq + 1));
+    const std::string pad =
+        index < 0 ? "" : std::string(static_cast<size_t>(kSetLine + index * kSetStride), '\n');
+    value = YAML::Load(pad + assignment.substr(eq + 1));
   } catch (const YAML::Exception& e) {
     throw ConfigError("--set '" + assignment + "': the value is not YAML (" + e.msg + ")");
   }
@@ -563,11 +674,46 @@ void apply_set(YAML::Node& root, const std::string& assignment) {
   node[keys.back()] = value;
 }
 
+}  // namespace
+
 TrainConfig TrainConfig::load(const std::string& path, const std::vector<std::string>& sets) {
   YamlDoc doc = load_yaml_file(path);
   if (!doc.root.IsMap()) throw ConfigError(path + ": a training config is a YAML mapping");
-  for (const auto& s : sets) apply_set(doc.root, s);
-  return parse(doc);
+  if (sets.size() > 1000) throw ConfigError("more than 1000 --set arguments");
+  for (size_t i = 0; i < sets.size(); ++i) apply_set_at(doc.root, sets[i], static_cast<int>(i));
+  try {
+    TrainConfig c = parse(doc);
+    for (auto& w : c.warnings) w = name_sets(w, doc.file, sets);
+    for (auto& p : c.paths) p.where = name_sets(p.where, doc.file, sets);
+    return c;
+  } catch (const ConfigError& e) {
+    throw ConfigError(name_sets(e.what(), doc.file, sets));
+  }
+}
+
+void TrainConfig::check_inputs() const {
+  for (const auto& p : paths) {
+    std::error_code ec;
+    const auto st = fs::status(p.resolved, ec);
+    const std::string what = p.where + ": " + p.key + ": ";
+    const std::string read_from = fs::path(p.written).is_absolute()
+                                      ? ""
+                                      : " (relative paths are read from the config's folder)";
+    if (!fs::exists(st))
+      throw InputError(what + (p.folder ? "folder '" : "file '") + p.resolved + "' does not exist" +
+                       read_from);
+    if (p.folder && !fs::is_directory(st))
+      throw InputError(what + "'" + p.resolved + "' is not a folder");
+    if (!p.folder && !fs::is_regular_file(st)) {
+      const char* kind = fs::is_directory(st)        ? "a folder"
+                         : fs::is_fifo(st)           ? "a FIFO"
+                         : fs::is_character_file(st) ? "a character device"
+                         : fs::is_block_file(st)     ? "a block device"
+                         : fs::is_socket(st)         ? "a socket"
+                                                     : "not a file";
+      throw InputError(what + "'" + p.resolved + "' is " + kind + ", not a regular file");
+    }
+  }
 }
 
 TrainConfig TrainConfig::parse(const YamlDoc& doc) {
@@ -666,6 +812,7 @@ TrainConfig TrainConfig::parse(const YamlDoc& doc) {
   c.network_g = read_network(root["network_g"], file, c.scale, c.warnings);
 
   read_options(path_table(), c.path, root["path"], file, "path", c.warnings);
+  resolve_paths(c, file, root);
 
   // train
   const YAML::Node train = root["train"];
@@ -682,6 +829,13 @@ TrainConfig TrainConfig::parse(const YamlDoc& doc) {
   }
   for (const char* old : kOldLossKeys)
     if (train[old] && train[old].IsMap()) loss_nodes.push_back(train[old]);
+  for (size_t i = 0; i < loss_nodes.size(); ++i) {
+    YAML::Node l = loss_nodes[i];
+    if (l.IsMap() && l["vgg_weights"] && l["vgg_weights"].IsScalar())
+      l["vgg_weights"] = resolve_path(c, file, l["vgg_weights"],
+                                      "train.losses." + std::to_string(i) + ".vgg_weights",
+                                      l["vgg_weights"].Scalar(), false);
+  }
   c.train.losses = read_losses(loss_nodes, file, c.warnings);
   if (c.train.losses.empty())
     yaml_fail(file, train, "train has no loss with a non-zero loss_weight: nothing to optimise");

@@ -54,9 +54,10 @@ struct DatasetOptions {
   bool use_hflip = true, use_rot = true;
   int64_t batch_size_per_gpu = 0, num_worker_per_gpu = 0, accum_iter = 1;
   // pairforge's own keys
-  std::string degradation;  // type otfdataset: an engine preset (configs/degrade/X.yml)
-  double weight = 1;        // share of this train dataset when there are several
-  int64_t cache_mb = 0;     // decoded-image cache (0: the default budget)
+  std::string degradation;            // type otfdataset: an engine preset (configs/degrade/X.yml)
+  double weight = 1;                  // share of this train dataset when there are several
+  int64_t cache_mb = 0;               // decoded-image cache (0: the default budget)
+  std::string small_images = "skip";  // HQ images smaller than the crop: skip | upscale
   // realesrgandataset's blur kernels (basicsr names; "2" = second stage)
   int64_t blur_kernel_size = 0, blur_kernel_size2 = 0;
   std::vector<std::string> kernel_list, kernel_list2;
@@ -119,6 +120,17 @@ struct LoggerOptions {
   std::string save_checkpoint_format = "safetensors";
 };
 
+// A file or folder a config names, as written and as resolved: relative paths are read from
+// the config file's folder (a --set value: from the working directory); a relative path that is
+// only found from the working directory is read from there, with a warning.
+struct PathRef {
+  std::string key;       // "datasets.train.dataroot_gt", "path.pretrain_network_g"
+  std::string where;     // file:line:col of the value (or the --set argument)
+  std::string written;   // as in the config
+  std::string resolved;  // what is read
+  bool folder = false;   // a folder is expected (else a regular file)
+};
+
 struct TrainConfig {
   std::string file;  // the YAML it came from
   std::string name;
@@ -134,12 +146,17 @@ struct TrainConfig {
   TrainOptions train;
   ValOptions val;
   LoggerOptions logger;
-  Warnings warnings;  // no-effect keys and the like, logged once by the caller
+  Warnings warnings;           // no-effect keys and the like, logged once by the caller
+  std::vector<PathRef> paths;  // every file and folder named, already resolved in the fields
 
   // Reads and checks a config; `sets` are --set key.path=value overrides applied first.
   // Throws ConfigError (file:line:column) on any problem.
   static TrainConfig load(const std::string& path, const std::vector<std::string>& sets = {});
   static TrainConfig parse(const YamlDoc& doc);
+
+  // Every named file and folder exists and is of its kind (a FIFO or /dev/zero is no file):
+  // InputError naming the key, its file:line:col and the path otherwise.
+  void check_inputs() const;
 
   // Every used key with its effective value, as YAML (written to the run folder).
   std::string resolved_yaml() const;
