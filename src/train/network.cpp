@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <set>
 
 #include "core/error.h"
@@ -158,10 +159,112 @@ std::string network_reference_markdown() {
   return md;
 }
 
+namespace {
+
+// The hyper-parameters that decide the weights' shapes.
+const char* const kShapeParams[] = {"num_feat", "num_conv", "feature_channels"};
+
+std::string spec_text(const models::ModelSpec& s) {
+  std::string out = fmt::format("{} x{}", s.arch, s.scale);
+  std::vector<std::string> p;
+  if (s.in_ch != 3 || s.out_ch != 3)
+    p.push_back(fmt::format("{} -> {} channels", s.in_ch, s.out_ch));
+  for (const auto& [k, v] : s.params)
+    for (const char* shape : kShapeParams)
+      if (k == shape) p.push_back(k + " " + v);
+  return p.empty() ? out : out + " (" + join(p, ", ") + ")";
+}
+
+// traiNNer-redux's network_g type of a spec, when one has its sizes.
+std::string type_of(const models::ModelSpec& s) {
+  for (const auto& a : kArchs) {
+    const bool compact = std::string(a.family) == "compact";
+    if (s.arch == (compact ? "Compact" : "SPAN")) {
+      const auto has = [&](const char* k, int64_t v) {
+        for (const auto& [name, value] : s.params)
+          if (name == k) return value == std::to_string(v);
+        return false;
+      };
+      if (compact ? has("num_feat", a.feat) && has("num_conv", a.conv)
+                  : has("feature_channels", a.feat))
+        return a.name;
+    }
+  }
+  return "";
+}
+
+bool same_shapes(const models::ModelSpec& a, const models::ModelSpec& b) {
+  if (a.arch != b.arch || a.scale != b.scale || a.in_ch != b.in_ch || a.out_ch != b.out_ch)
+    return false;
+  for (const char* k : kShapeParams) {
+    std::string va, vb;
+    for (const auto& [n, v] : a.params)
+      if (n == k) va = v;
+    for (const auto& [n, v] : b.params)
+      if (n == k) vb = v;
+    if (va != vb) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string describe_model_file(const models::Checkpoint& ck, const std::string& path) {
+  int64_t params = 0;
+  for (const auto& [name, t] : ck.tensors) {
+    int64_t n = 1;
+    for (int64_t d : t.shape) n *= d;
+    params += n;
+  }
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  const std::string size =
+      fmt::format("{} tensors, {} parameters, {}", ck.tensors.size(), params,
+                  ec ? std::string("size unknown")
+                     : fmt::format("{:.1f} MB {}", static_cast<double>(bytes) / 1e6,
+                                   models::format_name(ck.format)));
+  try {
+    const auto spec = models::detect_spec(ck.tensors, ck.metadata);
+    const std::string type = type_of(spec);
+    return spec_text(spec) + (type.empty() ? "" : ", traiNNer-redux's " + type) + "; " + size;
+  } catch (const Error&) {
+    return "no super-resolution arch pairforge knows; " + size;
+  }
+}
+
 PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
-                             const std::string& param_key, bool strict,
-                             const std::string& network) {
+                             const std::string& param_key, bool strict, const std::string& network,
+                             const models::ModelSpec* wanted) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path + ": the " + network + " pretrain is not a regular file");
   const models::Checkpoint ck = models::read_checkpoint(path, param_key);
+  // What the file is against what the config builds: a mismatch is named as such, instead of a
+  // list of missing keys and advice (strict_load_g: false) that cannot help.
+  std::string mismatch;
+  bool other_arch = false;
+  if (wanted) {
+    try {
+      const auto found = models::detect_spec(ck.tensors, ck.metadata);
+      if (!same_shapes(found, *wanted)) {
+        const std::string type = type_of(found);
+        mismatch = fmt::format("{} is {}, but {} is {}", path, describe_model_file(ck, path),
+                               network, spec_text(*wanted));
+        other_arch = found.arch != wanted->arch || found.scale != wanted->scale;
+        if (other_arch)
+          mismatch += type.empty() || found.scale != wanted->scale
+                          ? fmt::format(": use a pretrain of that arch and scale")
+                          : fmt::format(
+                                ": set network_g type: {} to fine-tune it, or use a "
+                                "pretrain of this arch",
+                                type);
+      }
+    } catch (const ModelError&) {
+      mismatch = fmt::format("{} is {}, but {} is {}", path, describe_model_file(ck, path), network,
+                             spec_text(*wanted));
+      other_arch = true;
+    }
+  }
   PretrainReport r;
   r.wrapper = ck.wrapper;
   torch::NoGradGuard no_grad;
@@ -195,8 +298,18 @@ PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
       r.unused.push_back(name);
       problems.push_back("'" + name + "' is not in the network");
     }
+  const std::string strict_key = network == "network_d" ? "strict_load_d" : "strict_load_g";
+  if (!mismatch.empty() && !problems.empty()) {
+    // Another arch or scale: nothing useful loads. The same arch at another size: the layers
+    // that line up may, when asked for.
+    if (other_arch || r.loaded.empty()) throw ModelError(mismatch);
+    if (strict)
+      throw ModelError(
+          fmt::format("{}. {} of its {} weights fit; {}: false loads those and names "
+                      "the rest",
+                      mismatch, r.loaded.size(), ck.tensors.size(), strict_key));
+  }
   if (strict && !problems.empty()) {
-    const std::string strict_key = network == "network_d" ? "strict_load_d" : "strict_load_g";
     std::string msg = path + ": does not fit " + network + " (" + strict_key + ": true): ";
     for (size_t i = 0; i < problems.size() && i < 8; ++i) msg += (i ? "; " : "") + problems[i];
     if (problems.size() > 8) msg += fmt::format("; and {} more", problems.size() - 8);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/checkpoint.h"
 #include "models/spec.h"
 #include "train/options.h"
 
@@ -39,8 +40,15 @@ struct PretrainReport {
 // with its shape and nothing extra, else ModelError naming them; not strict: what fits is
 // loaded and the rest reported. SPAN's eval_conv is re-folded from the loaded branches.
 // `network` names the section in messages (network_g, network_d).
+// `wanted` (network_g): the spec the config builds; a file of another arch, scale or size is
+// refused with what it is (arch, scale, sizes, parameters, file size) against what is wanted.
+// A path that is not a regular file (a FIFO, /dev/zero) is refused before it is read.
 PretrainReport load_pretrain(torch::nn::Module& net, const std::string& path,
                              const std::string& param_key, bool strict,
-                             const std::string& network = "network_g");
+                             const std::string& network = "network_g",
+                             const models::ModelSpec* wanted = nullptr);
+
+// "SPAN x2 (feature_channels 48), traiNNer-redux's span_s; 1.6 MB safetensors, ..." of a file.
+std::string describe_model_file(const models::Checkpoint& ck, const std::string& path);
 
 }  // namespace pf::train
