@@ -38,6 +38,10 @@ inline void register_all(CLI::App& app) {
 #endif
 }
 
+// The most threads a --threads (or --loader-threads) option takes: far more than any machine
+// has cores, few enough that starting them cannot exhaust the process.
+constexpr int kMaxThreads = 1024;
+
 // Set by a subcommand whose job finished with a non-fatal problem (e.g. skipped inputs).
 int& exit_code_storage();
 inline int exit_code() {

@@ -226,10 +226,13 @@ void register_compare(CLI::App& app) {
   cmd->add_option("--hq", a.hq, "HQ folder: shown last, and the reference of PSNR/SSIM");
   cmd->add_option("--pairs", a.pairs, "folder with lq/ and hq/: --input DIR/lq --hq DIR/hq");
   cmd->add_option("--title", a.title, "page title (default: the versions' names)");
-  cmd->add_option("--crop", a.crop, "border pixels left out of the metrics");
-  cmd->add_option("--tile", a.tile, "tile size for models (0: from the memory budget)");
+  cmd->add_option("--crop", a.crop, "border pixels left out of the metrics")
+      ->check(CLI::Range(0, 4096));
+  cmd->add_option("--tile", a.tile, "tile size for models (0: from the memory budget)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 16));
   cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
-  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)");
+  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_flag("--no-progress", a.no_progress, "no progress bar");
   cmd->footer(
       "Example: pairforge compare -o page/ --pairs out/pairs -m a.safetensors -m b.pth "

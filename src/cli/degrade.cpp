@@ -115,7 +115,8 @@ void register_degrade(CLI::App& app) {
                   "HQ folder (recursive; images and videos), image or video (mkv, mp4, m2ts, webm, "
                   "avi); with --replay: a new location of the recorded input");
   cmd->add_option("-o,--output", a.output, "output folder (or sheet.png with --explain)");
-  cmd->add_option("--threads", a.threads, "worker threads (default: all cores)");
+  cmd->add_option("--threads", a.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   auto* seed = cmd->add_option("--seed", a.seed, "global seed (overrides the config's)");
   cmd->add_option("--shard", a.shard,
                   "i/N: make only the i-th of N interleaved parts of the inputs");

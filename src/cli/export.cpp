@@ -18,7 +18,7 @@ void register_export(CLI::App& app) {
   static double cugan_alpha = 1.0;
   cmd->add_option("-m,--model", model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("-o,--output", output, "ONNX file to write")->required();
-  cmd->add_option("--opset", opset, "ONNX opset, 13..17 (default 17)");
+  cmd->add_option("--opset", opset, "ONNX opset, 13..17 (default 17)")->check(CLI::Range(13, 17));
   cmd->add_flag("--fp16", fp16, "float16 weights, input and output");
   cmd->add_option("--static", static_size,
                   "HxW: fixed input size, batch 1 (OpenCV DNN needs fixed shapes)");

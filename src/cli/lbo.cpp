@@ -77,9 +77,11 @@ void register_lbo(CLI::App& app) {
                   "use this rescaling factor in (0, 1] whatever the search ranks first");
   fit->add_option("--experiments", a.experiments, "folder holding experiments/<name>/");
   fit->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
-  fit->add_option("--threads", a.threads, "CPU threads for the networks (default: all cores)");
+  fit->add_option("--threads", a.threads, "CPU threads for the networks (default: all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   fit->add_option("--loader-threads", a.loader_threads,
-                  "loader threads (default: train.num_worker, at most the cores)");
+                  "loader threads (default: train.num_worker, at most the cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   fit->add_flag("--search-only", a.search_only,
                 "stop after the search (search.png, search.json): to check the factor first");
   fit->add_flag("--no-progress", a.no_progress, "log lines instead of progress bars");

@@ -94,7 +94,12 @@ void run_folder(infer::Upscaler& up, const UpscaleArgs& a) {
 }
 
 void run_video(infer::Upscaler& up, const UpscaleArgs& a) {
-  io::VideoReader reader(a.input);
+  // The picture as it is stored, bars and all, one output frame per input frame (the audio is
+  // copied beside it); PQ/HLG are still tone-mapped rather than shown washed out.
+  io::SourceOptions as_stored;
+  as_stored.fields = io::FieldMode::kProgressive;
+  as_stored.crop = io::CropMode::kNone;
+  io::VideoReader reader(a.input, {}, as_stored);
   io::VideoWriterOptions w;
   w.codec = a.codec, w.pix_fmt = a.pix_fmt, w.preset = a.preset;
   w.crf = a.crf, w.bitrate = a.bitrate, w.fps = reader.fps();
@@ -156,7 +161,8 @@ void register_upscale(CLI::App& app) {
   cmd->add_option("-m,--model", a.model, "model file (.pth or .safetensors)")->required();
   cmd->add_option("-i,--input", a.input, "image, folder of images, or video")->required();
   cmd->add_option("-o,--output", a.output, "output .png, folder, or video file")->required();
-  cmd->add_option("--tile", a.tile, "tile size in input pixels (0: from --memory-budget)");
+  cmd->add_option("--tile", a.tile, "tile size in input pixels (0: from --memory-budget)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 16));
   cmd->add_option("--tile-mode", a.tile_mode,
                   "Real-CUGAN's tile modes instead of --tile: 1 halves the longer side, N >= 2 "
                   "an N x N grid (tiles keep >= 128 px short sides); Real-CUGAN models give "
@@ -168,19 +174,25 @@ void register_upscale(CLI::App& app) {
                   "--memory-budget, 3 when not)")
       ->check(CLI::Range(0, 3));
   cmd->add_option("--overlap", a.overlap,
-                  "context pixels around each tile (default 16; Real-CUGAN brings its own)");
-  cmd->add_option("--batch", a.batch, "tiles per forward pass");
-  cmd->add_option("--memory-budget", a.memory_budget_mb, "MB for one forward pass (default 512)");
+                  "context pixels around each tile (default 16; Real-CUGAN brings its own)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1024}));
+  cmd->add_option("--batch", a.batch, "tiles per forward pass")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
+  cmd->add_option("--memory-budget", a.memory_budget_mb, "MB for one forward pass (default 512)")
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 20));
   cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
   cmd->add_option("--precision", a.precision, "fp32, fp16 (CUDA) or bf16")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
-  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)");
+  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_option("--bit-depth", a.bit_depth, "PNG output bits: 8 or 16 (default: as the input)")
       ->check(CLI::IsMember({0, 8, 16}));
   cmd->add_option("--cugan-alpha", a.cugan_alpha, "Real-CUGAN strength (1 = as trained)");
   cmd->add_option("--codec", a.codec, "video: FFmpeg encoder (libx264, libx265, ffv1, ...)");
-  cmd->add_option("--crf", a.crf, "video: constant rate factor (-1: encoder default)");
-  cmd->add_option("--bitrate", a.bitrate, "video: bits/s (0: encoder default)");
+  cmd->add_option("--crf", a.crf, "video: constant rate factor (-1: encoder default)")
+      ->check(CLI::Range(-1, 63));
+  cmd->add_option("--bitrate", a.bitrate, "video: bits/s (0: encoder default)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   cmd->add_option("--pix-fmt", a.pix_fmt, "video: pixel format (yuv420p, yuv420p10le, ...)");
   cmd->add_option("--preset", a.preset, "video: x264/x265 preset");
   cmd->add_flag("--no-progress", a.no_progress, "log lines instead of a progress bar");

@@ -131,11 +131,15 @@ void register_validate(CLI::App& app) {
   cmd->add_option("--pairs", a.pairs, "folder with hq/ and lq/ (as `degrade` writes)")->required();
   cmd->add_option("--sheet", a.sheet, "contact sheet PNG to write (LQ | output | HQ)");
   cmd->add_option("--html", a.html, "comparison page folder to write (LQ | output | HQ)");
-  cmd->add_option("--sheet-height", a.sheet_height, "row height of the sheet in px");
-  cmd->add_option("--crop", a.crop, "border pixels left out of the metrics");
-  cmd->add_option("--tile", a.tile, "tile size (0: from the memory budget)");
+  cmd->add_option("--sheet-height", a.sheet_height, "row height of the sheet in px")
+      ->check(CLI::Range(8, 4096));
+  cmd->add_option("--crop", a.crop, "border pixels left out of the metrics")
+      ->check(CLI::Range(0, 4096));
+  cmd->add_option("--tile", a.tile, "tile size (0: from the memory budget)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 16));
   cmd->add_option("--device", a.device, "auto, cpu, cuda or cuda:N");
-  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)");
+  cmd->add_option("--threads", a.threads, "CPU threads (default: all cores)")
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_flag("--no-progress", a.no_progress, "no progress bar");
   cmd->footer(
       "Example: pairforge validate -m 2x_AnimeJaNai_Standard_V1_Compact.safetensors "

@@ -18,6 +18,7 @@
 #include "core/heap.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "core/safe_name.h"
 #include "degrade/manifest.h"
 #include "degrade/pair_maker.h"
 #include "io/image.h"
@@ -28,6 +29,10 @@ namespace fs = std::filesystem;
 namespace pf::degrade {
 
 std::vector<std::string> list_inputs(const std::string& input) {
+  return list_inputs(input, nullptr);
+}
+
+std::vector<std::string> list_inputs(const std::string& input, std::vector<std::string>* skipped) {
   std::error_code ec;
   if (!fs::exists(input, ec)) throw InputError("input '" + input + "' does not exist");
   if (fs::is_regular_file(input, ec)) return {fs::path(input).filename().string()};
@@ -36,7 +41,18 @@ std::vector<std::string> list_inputs(const std::string& input) {
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) throw InputError("cannot list '" + input + "': " + ec.message());
     const std::string path = it->path().string();
-    if (it->is_regular_file() && (io::is_image_file(path) || io::is_video_file(path)))
+    // One entry that cannot be looked at (a symlink loop, a dangling link, no permission) is that
+    // entry's problem, not the folder's: it is named and counted, the others go on.
+    std::error_code entry_ec;
+    const bool regular = it->is_regular_file(entry_ec);
+    if (entry_ec) {
+      const std::string why = "'" + escape_invalid_utf8(path) + "': " + entry_ec.message();
+      if (!skipped) throw InputError("cannot read " + why);
+      spdlog::warn("skipped {}", why);
+      skipped->push_back(path);
+      continue;
+    }
+    if (regular && (io::is_image_file(path) || io::is_video_file(path)))
       out.push_back(fs::relative(it->path(), input).generic_string());
   }
   if (out.empty())
@@ -117,12 +133,17 @@ class Job {
     selection_.dedup_distance = config.video.dedup_distance;
     selection_.start_s = config.video.start_s;
     selection_.end_s = config.video.end_s;
+    source_ = config.video.source;
+    source_json_ = io::source_options_json(source_);
     context_frames_ = context_frames_for(config);
   }
 
   JobSummary run() {
     const auto start = std::chrono::steady_clock::now();
-    std::vector<std::string> all = list_inputs(options_.input);
+    std::vector<std::string> unlisted;
+    std::vector<std::string> all = list_inputs(options_.input, &unlisted);
+    // Entries that could not even be looked at count as unreadable inputs of shard 0.
+    if (options_.shard_index == 0) counts_.unreadable += static_cast<int64_t>(unlisted.size());
     std::vector<WorkItem> mine;
     for (size_t i = 0; i < all.size(); ++i) {
       if (static_cast<int>(i % options_.shard_count) != options_.shard_index) continue;
@@ -148,18 +169,31 @@ class Job {
     std::vector<std::thread> workers;
     std::exception_ptr failure;
     std::mutex failure_mutex;
-    for (int t = 0; t < options_.threads; ++t)
-      workers.emplace_back([&] {
-        while (auto item = queue.pop()) {
-          try {
-            process(*item);
-          } catch (...) {
-            std::lock_guard<std::mutex> lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-            request_interrupt();
+    // A thread that cannot start (too many asked for) ends the job cleanly: the ones already
+    // running are joined, never left to std::terminate.
+    const auto start_failed = [&](const std::system_error& e) {
+      queue.close();
+      for (auto& w : workers) w.join();
+      throw Error("cannot start " + std::to_string(options_.threads) +
+                  " worker threads: " + e.what());
+    };
+    for (int t = 0; t < options_.threads; ++t) {
+      try {
+        workers.emplace_back([&] {
+          while (auto item = queue.pop()) {
+            try {
+              process(*item);
+            } catch (...) {
+              std::lock_guard<std::mutex> lock(failure_mutex);
+              if (!failure) failure = std::current_exception();
+              request_interrupt();
+            }
           }
-        }
-      });
+        });
+      } catch (const std::system_error& e) {
+        start_failed(e);
+      }
+    }
     for (auto& item : mine) {
       if (interrupted()) break;
       if (io::is_video_file(item.path))
@@ -190,7 +224,7 @@ class Job {
   void produce_video_frames(const WorkItem& video, BoundedQueue<WorkItem>& queue,
                             Progress& progress) {
     try {
-      io::VideoReader reader(video.path, selection_);
+      io::VideoReader reader(video.path, selection_, source_);
       io::VideoFrame frame;
       std::vector<cv::Mat> following;
       while (!interrupted() && reader.next(frame, &following, context_frames_)) {
@@ -233,7 +267,13 @@ class Job {
     }
     const auto tiles = tile_grid(img.rgb.size(), config_.scale, config_.gt_size, config_.tile_step);
     if (tiles.empty())
-      spdlog::warn("skipped '{}': smaller than gt_size {}", item.path, config_.gt_size);
+      spdlog::warn("skipped '{}': smaller than gt_size {}", escape_invalid_utf8(item.path),
+                   config_.gt_size);
+    if (tiles.size() == 1 && tiles[0].empty()) {
+      skip_item(item, fmt::format("{}x{} is smaller than the scale {}", img.rgb.cols, img.rgb.rows,
+                                  config_.scale));
+      return;
+    }
     // One pair from the whole frame: the pair degrades the decoded frame itself, not a copy.
     // (Stills only: a video frame's pixels may also be an earlier frame's context frame.)
     const bool single_use = item.frame < 0 && tiles.size() == 1 && config_.variants == 1;
@@ -246,10 +286,30 @@ class Job {
         continue;
       }
       const cv::Mat alpha = img.alpha.empty() ? cv::Mat() : img.alpha(tiles[k]);
-      for (int v = 0; v < config_.variants && !interrupted(); ++v)
-        written += make_one(item, tiles[k], static_cast<int>(k), v, hq, alpha, single_use);
+      for (int v = 0; v < config_.variants && !interrupted(); ++v) {
+        try {
+          written += make_one(item, tiles[k], static_cast<int>(k), v, hq, alpha, single_use);
+        } catch (const Error& e) {
+          // An input the chain cannot handle (too small for an operator, say) is skipped; a
+          // full disk, a bad config or model still ends the job.
+          if (e.code() != ExitCode::kFailure && e.code() != ExitCode::kInput) throw;
+          skip_item(item, e.what());
+          return;
+        } catch (const cv::Exception& e) {
+          skip_item(item, e.what());
+          return;
+        }
+      }
     }
     progress_->advance(item.frame >= 0 ? 0 : 1, written);
+  }
+
+  void skip_item(const WorkItem& item, const std::string& why) {
+    std::string where = escape_invalid_utf8(item.path);
+    if (item.frame >= 0) where += " frame " + std::to_string(item.frame);
+    spdlog::warn("skipped '{}': {}", where, why);
+    ++counts_.unreadable;
+    progress_->advance(item.frame >= 0 ? 0 : 1, 0);
   }
 
   // Returns 1 when a pair was written, 0 when an earlier run had finished it.
@@ -277,6 +337,7 @@ class Job {
     r.scale = config_.scale, r.alpha = config_.alpha, r.background = config_.background;
     r.depth = config_.depth;
     r.frame = item.frame;
+    if (item.frame >= 0) r.video_source = source_json_;
     std::vector<cv::Mat> next;
     for (const cv::Mat& f : item.next)
       if (f.size() == item.rgb.size()) next.push_back(f(crop));
@@ -302,6 +363,8 @@ class Job {
   std::string root_;
   bool input_is_file_ = false;
   io::FrameSelection selection_;
+  io::SourceOptions source_;  // fields, HDR, crop, SAR of video inputs
+  std::string source_json_;   // the same, as the manifest records it
   int context_frames_ = 0;
   Progress* progress_ = nullptr;
   // Workers count here; the summary is filled once they are joined.
@@ -350,7 +413,16 @@ RecordedSource read_recorded_source(const PairRecord& r, const std::string& root
   io::Image img;
   std::vector<cv::Mat> next;
   if (r.frame >= 0) {
-    io::VideoReader reader(path);  // every frame, so the recorded number is reached exactly
+    // Every frame, so the recorded number is reached exactly; fields, HDR, crop and SAR as the
+    // job had them. Records from before they were recorded: frames as decoded, as then.
+    io::SourceOptions source;
+    if (r.video_source.empty()) {
+      source.fields = io::FieldMode::kProgressive, source.hdr = io::HdrMode::kKeep;
+      source.crop = io::CropMode::kNone;
+    } else {
+      source = io::source_options_from_json(r.video_source);
+    }
+    io::VideoReader reader(path, {}, source);
     io::VideoFrame f;
     std::vector<cv::Mat> following;
     bool found = false;

@@ -35,6 +35,9 @@ struct JobSummary {
 // Inputs (images and videos) relative to `input` (sorted), or the file name itself when `input`
 // is a file. Throws InputError when the folder is missing or holds no image or video.
 std::vector<std::string> list_inputs(const std::string& input);
+// The same; an entry that cannot be examined (a symlink loop, a dangling link) is warned about
+// and added to `skipped` instead of failing the whole listing.
+std::vector<std::string> list_inputs(const std::string& input, std::vector<std::string>* skipped);
 
 JobSummary run_degrade_job(const DegradeConfig& config, const JobOptions& options);
 

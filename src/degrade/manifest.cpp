@@ -5,7 +5,10 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/input_file.h"
+#include "core/safe_name.h"
 #include "degrade/registry.h"
+#include "io/source_options.h"
 
 namespace pf::degrade {
 
@@ -54,6 +57,23 @@ static Value value_from_json(const json& j, const ParamSpec& spec) {
   return {};
 }
 
+// File names are bytes: one that is not UTF-8 (which JSON cannot hold) is written readable with
+// \xNN escapes under `key`, and exactly as hex under `key`_hex, which readers prefer.
+static void put_name(json& j, const std::string& key, const std::string& value) {
+  if (is_valid_utf8(value)) {
+    j[key] = value;
+  } else {
+    j[key] = escape_invalid_utf8(value);
+    j[key + "_hex"] = to_hex(value);
+  }
+}
+
+static std::string get_name(const json& j, const std::string& key) {
+  const auto hex = j.find(key + "_hex");
+  if (hex != j.end()) return from_hex(hex->get<std::string>(), key + "_hex");
+  return j.at(key).get<std::string>();
+}
+
 json to_json(const PairRecord& r) {
   json steps = json::array();
   for (const auto& s : r.steps) {
@@ -67,13 +87,18 @@ json to_json(const PairRecord& r) {
     // Seeds are 64-bit: stored as strings so no JSON reader rounds them through a double.
     steps.push_back({{"op", s.op}, {"seed", std::to_string(s.seed)}, {"params", params}});
   }
-  json j = {{"name", r.name},       {"input_root", r.input_root},
-            {"source", r.source},   {"crop", {r.crop.x, r.crop.y, r.crop.width, r.crop.height}},
-            {"variant", r.variant}, {"seed", std::to_string(r.seed)},
-            {"scale", r.scale},     {"alpha", r.alpha},
-            {"depth", r.depth},     {"steps", steps}};
+  json j = json::object();
+  put_name(j, "name", r.name);
+  put_name(j, "input_root", r.input_root);
+  put_name(j, "source", r.source);
+  j["crop"] = {r.crop.x, r.crop.y, r.crop.width, r.crop.height};
+  j["variant"] = r.variant, j["seed"] = std::to_string(r.seed);
+  j["scale"] = r.scale, j["alpha"] = r.alpha;
+  j["depth"] = r.depth, j["steps"] = steps;
   if (r.alpha == "composite") j["background"] = r.background;
   if (r.frame >= 0) j["frame"] = r.frame, j["next_frames"] = r.next_frames;
+  if (r.frame >= 0 && !r.video_source.empty())
+    j["video_source"] = nlohmann::json::parse(r.video_source);
   return j;
 }
 
@@ -86,9 +111,15 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
   };
   try {
     PairRecord r;
-    r.name = j.at("name").get<std::string>();
-    r.input_root = j.at("input_root").get<std::string>();
-    r.source = j.at("source").get<std::string>();
+    if (!j.is_object()) bad("not a JSON object");
+    r.name = get_name(j, "name");
+    // The name becomes OUT/hq/<name>.png on replay: it must not lead out of OUT.
+    if (!is_contained_name(r.name))
+      bad("name '" + escape_invalid_utf8(r.name) +
+          "' is not a plain relative name (absolute, '..', '.', an empty part, a backslash or a "
+          "control character): it would write outside the output folder");
+    r.input_root = get_name(j, "input_root");
+    r.source = get_name(j, "source");
     r.scale = int_in(j.at("scale"), 1, 16, "scale");
     const auto& c = j.at("crop");
     if (!c.is_array() || c.size() != 4) bad("crop is not [x, y, width, height]");
@@ -112,6 +143,16 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
       if (!(v >= 0 && v <= 1)) bad("background values must be in [0, 1]");
     if (j.contains("frame")) r.frame = integer_in(j["frame"], -1, INT64_MAX, "frame");
     if (j.contains("next_frames")) r.next_frames = int_in(j["next_frames"], 0, 64, "next_frames");
+    if (j.contains("video_source")) {
+      if (!j["video_source"].is_object()) bad("video_source is not an object");
+      r.video_source = j["video_source"].dump();
+      try {
+        io::source_options_from_json(r.video_source);
+      } catch (const std::invalid_argument& e) {
+        bad(e.what());
+      }
+    }
+    if (!j.at("steps").is_array()) bad("steps is not a list");
     for (const auto& s : j.at("steps")) {
       StepRecord step;
       step.op = s.at("op").get<std::string>();
@@ -119,6 +160,7 @@ PairRecord pair_record_from_json(const json& j, const std::string& where) {
       const OpInfo* info = find_op(step.op);
       if (!info) bad("unknown operator '" + step.op + "'");
       const auto& params = s.at("params");
+      if (!params.is_object()) bad(step.op + ": params is not an object");
       for (const auto& spec : info->params) {
         const Value v =
             params.contains(spec.name) ? value_from_json(params[spec.name], spec) : spec.def;
@@ -157,14 +199,20 @@ PairRecord find_in_manifest(std::istream& in, const std::string& label, const st
     }
     // Not j.value("name", ""): it throws on a record that is not an object or a name that is
     // not a string, which are other records' problems.
+    if (!j.is_object()) continue;
     const auto it = j.find("name");
-    if (it != j.end() && it->is_string() && it->get<std::string>() == name)
+    const auto hex = j.find("name_hex");
+    // A name that is not UTF-8 matches by its bytes or by its escaped, readable form.
+    if (it != j.end() && it->is_string() &&
+        (it->get<std::string>() == name ||
+         (hex != j.end() && hex->is_string() && hex->get<std::string>() == to_hex(name))))
       return pair_record_from_json(j, where);
   }
   throw InputError("no pair named '" + name + "' in '" + label + "'");
 }
 
 PairRecord find_in_manifest(const std::string& manifest_path, const std::string& name) {
+  require_regular_file(manifest_path, "manifest");  // a FIFO or /dev/zero would never end
   std::ifstream f(manifest_path);
   if (!f) throw InputError("cannot read manifest '" + manifest_path + "'");
   return find_in_manifest(f, manifest_path, name);

@@ -32,6 +32,25 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// Bytes of its storage a tensor view reaches (offset to its highest element, inclusive), in
+// arithmetic that cannot overflow; a view that cannot fit any storage is an error here.
+uint64_t reach_bytes(const TensorRef& ref, const std::string& what) {
+  const uint64_t elem = dtype_size(ref.storage->dtype);
+  if (checked_numel(ref.size, what) == 0) return 0;
+  int64_t highest = ref.offset;
+  bool fits = ref.offset >= 0 && ref.stride.size() == ref.size.size();
+  for (size_t d = 0; d < ref.size.size() && fits; ++d) {
+    int64_t span = 0;
+    fits = ref.stride[d] >= 0 && !__builtin_mul_overflow(ref.size[d] - 1, ref.stride[d], &span) &&
+           !__builtin_add_overflow(highest, span, &highest);
+  }
+  uint64_t bytes = 0;
+  if (!fits || __builtin_mul_overflow(static_cast<uint64_t>(highest) + 1, elem, &bytes))
+    throw ModelError(what + ": shape " + shape_to_string(ref.size) + " at offset " +
+                     std::to_string(ref.offset) + " cannot fit any storage");
+  return bytes;
+}
+
 // Copies a (possibly strided) tensor out of its storage bytes, checking every index.
 RawTensor gather(const TensorRef& ref, const std::vector<uint8_t>& storage,
                  const std::string& what) {
@@ -194,6 +213,17 @@ Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
   if (dict->kind != PyObject::Kind::kDict)
     throw ModelError(label + ": the checkpoint is not a dict of tensors");
 
+  // Before anything is inflated: how many bytes of each storage its tensors can reach. A
+  // storage entry much larger than that (a 1 MB file whose entry inflates to 1 GiB behind a
+  // 3x3 kernel) is refused on its declared size, never inflated.
+  std::map<std::string, uint64_t> reach;
+  for (const auto& [key, value] : dict->dict) {
+    if (key->kind != PyObject::Kind::kStr || value->kind != PyObject::Kind::kTensor) continue;
+    const TensorRef& ref = *value->tensor;
+    uint64_t& r = reach[ref.storage->key];
+    r = std::max(r, reach_bytes(ref, label + ": tensor '" + key->s + "'"));
+  }
+
   std::map<std::string, std::vector<uint8_t>> storages;
   uint64_t storage_bytes = 0, tensor_bytes = 0;
   for (const auto& [key, value] : dict->dict) {
@@ -205,6 +235,12 @@ Checkpoint read_pth(const std::vector<uint8_t>& bytes, const std::string& label,
       const ZipEntry* entry = zip.find(entry_name);
       if (!entry)
         throw ModelError(label + ": tensor '" + key->s + "' refers to missing " + entry_name);
+      const uint64_t used = reach[ref.storage->key];
+      if (entry->size > used + kMaxRepeatedBytes)
+        throw ModelError(label + ": storage " + entry_name + " declares " +
+                         std::to_string(entry->size) + " bytes, but its tensors (shape " +
+                         shape_to_string(ref.size) + " for '" + key->s + "') reach only " +
+                         std::to_string(used));
       it = storages.emplace(ref.storage->key, zip.read(*entry)).first;
       storage_bytes += it->second.size();
     }

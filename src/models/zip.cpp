@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/input_file.h"
 
 namespace pf::models {
 
@@ -23,6 +24,8 @@ constexpr size_t kEndRecordSize = 22;
 constexpr size_t kDataAlignment = 64;
 // Refuse to inflate an entry claiming more than this: protects against zip bombs.
 constexpr uint64_t kMaxEntrySize = uint64_t{8} << 30;
+// Files read whole: zip archives stop at 4 GiB (no zip64); safetensors files get the same room.
+constexpr uint64_t kMaxFileSize = uint64_t{16} << 30;
 
 uint16_t get16(const std::vector<uint8_t>& b, size_t at) {
   return static_cast<uint16_t>(b[at] | (b[at + 1] << 8));
@@ -75,9 +78,20 @@ bool looks_like_zip(const std::vector<uint8_t>& bytes) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  // A FIFO or /dev/zero named as a model would block or read forever; a model past the zip
+  // limit cannot be one of ours.
+  require_regular_file(path, "model file");
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw InputError("cannot open '" + path + "'");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+  const uint64_t size = static_cast<uint64_t>(in.tellg());
+  if (size > kMaxFileSize)
+    throw InputError("model file '" + path + "' is " + std::to_string(size) +
+                     " bytes, more than the " + std::to_string(kMaxFileSize) + " allowed");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+    throw InputError("cannot read '" + path + "'");
+  return bytes;
 }
 
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
