@@ -77,6 +77,7 @@ void ParamSpec::check(const Value& v) const {
     case ParamType::kString:
       if (!std::holds_alternative<std::string>(v)) throw Error(name + " must be a string");
       if (!option_keys.empty()) check_option_list(std::get<std::string>(v));
+      if (text_check) text_check(std::get<std::string>(v));
       return;
     case ParamType::kChoice: {
       const auto* s = std::get_if<std::string>(&v);

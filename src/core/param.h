@@ -3,6 +3,7 @@
 #pragma once
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
@@ -37,6 +38,9 @@ struct ParamSpec {
   // plain characters. Option lists reach an encoder that would write files for keys such as
   // csv=, stats= or analysis-save=, so anything not known to be harmless is refused.
   std::vector<std::string> option_keys;
+  // More checks of a kString value (a colour's syntax, a folder that must exist): throws
+  // pf::Error with the reason, which the config loader places at the value's line:column.
+  std::function<void(const std::string&)> text_check;
 
   std::string range_text() const;  // "[0, 255]", "one of iso|aniso", "odd in [3, 21]"
   // Throws pf::Error with a readable reason when v is outside the declared range.
@@ -83,6 +87,11 @@ struct Field {
   Field when(const char* condition) const {
     Field f = *this;
     f.spec.relevant_when = condition;
+    return f;
+  }
+  Field check_text(std::function<void(const std::string&)> check) const {
+    Field f = *this;
+    f.spec.text_check = std::move(check);
     return f;
   }
   // text<P>(...).option_keys({"psy-rd", "sao"}): see ParamSpec::option_keys.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
+#include "core/error.h"
 #include "degrade/pair_maker.h"
 #include "degrade/registry.h"
 #include "io/image.h"
@@ -15,6 +16,9 @@ namespace {
 
 constexpr int kColumns = 4;
 constexpr int kCellWidth = 384;
+// A tall strip is shown in a cell at most this high (narrower, same aspect): the sheet's size
+// stays that of a few screens whatever the image's shape (a 3x100000 strip asked for 88 GB).
+constexpr int kMaxCellHeight = 2 * kCellWidth;
 constexpr int kLineHeight = 14;
 constexpr double kFontScale = 0.4;
 
@@ -49,6 +53,14 @@ std::vector<std::string> wrap(const std::string& title, const OpInfo* info, cons
   return lines;
 }
 
+// The HQ's display size: kCellWidth wide, or kMaxCellHeight high for a tall image.
+cv::Size cell_size(cv::Size hq) {
+  const int64_t height = int64_t{kCellWidth} * hq.height / hq.width;
+  if (height <= kMaxCellHeight) return {kCellWidth, static_cast<int>(std::max<int64_t>(1, height))};
+  const int64_t width = int64_t{kMaxCellHeight} * hq.width / hq.height;
+  return {static_cast<int>(std::max<int64_t>(1, width)), kMaxCellHeight};
+}
+
 // Every panel is shown at the HQ's display size (nearest-neighbour), so sizes are comparable
 // and LQ pixels stay visible.
 cv::Mat fit(const cv::Mat& img, cv::Size cell) {
@@ -64,7 +76,11 @@ cv::Mat explain_sheet(const DegradeConfig& config, const std::string& image_path
   const cv::Rect crop = crop_to_multiple(img.rgb.size(), config.scale);
   const cv::Mat hq = img.rgb(crop);
   const cv::Mat alpha = img.alpha.empty() ? cv::Mat() : img.alpha(crop);
-  const cv::Size cell(kCellWidth, std::max(1, kCellWidth * hq.rows / hq.cols));
+  if (hq.empty())
+    throw InputError("image '" + image_path + "' (" + std::to_string(img.rgb.cols) + "x" +
+                     std::to_string(img.rgb.rows) + ") is smaller than the scale " +
+                     std::to_string(config.scale));
+  const cv::Size cell = cell_size(hq.size());
 
   std::vector<Panel> panels;
   panels.push_back({fit(hq, cell), {"source HQ", fmt::format("{}x{}", hq.cols, hq.rows)}});
@@ -82,10 +98,11 @@ cv::Mat explain_sheet(const DegradeConfig& config, const std::string& image_path
   const int text_h = static_cast<int>(max_lines) * kLineHeight + 8;
   const int rows = (static_cast<int>(panels.size()) + kColumns - 1) / kColumns;
   const int pad = 8;
-  cv::Mat sheet(rows * (cell.height + text_h + pad) + pad, kColumns * (cell.width + pad) + pad,
+  const int column = std::max(cell.width, kCellWidth);  // the captions are kCellWidth wide
+  cv::Mat sheet(rows * (cell.height + text_h + pad) + pad, kColumns * (column + pad) + pad,
                 CV_32FC3, cv::Scalar::all(1));
   for (size_t i = 0; i < panels.size(); ++i) {
-    const int x = pad + static_cast<int>(i % kColumns) * (cell.width + pad);
+    const int x = pad + static_cast<int>(i % kColumns) * (column + pad);
     const int y = pad + static_cast<int>(i / kColumns) * (cell.height + text_h + pad);
     panels[i].image.copyTo(sheet(cv::Rect(x, y, cell.width, cell.height)));
     for (size_t l = 0; l < panels[i].lines.size(); ++l)

@@ -182,7 +182,13 @@ bool run_step(const Step& s, Pair& pair, Rng& rng, std::vector<StepRecord>& reco
     case Step::Kind::kOp: {
       StepRecord r{s.info->name, sample_values(s, rng), rng.next_u64()};
       Rng op_rng(r.seed);
-      apply_op(*s.info, *s.op, r.values, pair, op_rng);
+      try {
+        apply_op(*s.info, *s.op, r.values, pair, op_rng);
+      } catch (const ConfigError& e) {
+        // Found only when the step runs (a font missing from font_dir): the step's place.
+        if (std::string(e.what()).rfind(s.where, 0) == 0) throw;
+        throw ConfigError(s.where + ": " + e.what());
+      }
       if (hook) hook(r, pair);
       records.push_back(std::move(r));
       return true;

@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "io/image_size.h"
 #include "io/lazy_imgcodecs.h"
 #include "io/native_decode.h"
@@ -24,6 +25,7 @@ namespace fs = std::filesystem;
 namespace pf::io {
 
 static std::vector<uint8_t> read_bytes(const std::string& path) {
+  require_regular_file(path, "image");  // a FIFO would block, /dev/zero read forever
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw InputError("cannot open image '" + path + "'");
   // One read of the known size (an istreambuf_iterator copy goes byte by byte).
@@ -199,13 +201,25 @@ static void quantise_row(const float* rgb, const float* alpha, int width, uint8_
 }
 
 std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
-                                int compression) {
+                                int compression, const PngTags& tags) {
   if (rgb.type() == CV_8UC3) {
     if (bit_depth != 8 || !alpha.empty())
       throw Error("encode_png: an 8-bit image is written at 8 bits without alpha");
     return encode_png(
-        PngLayout{rgb.cols, rgb.rows, 3, 8},
+        PngLayout{rgb.cols, rgb.rows, 3, 8, tags},
         [&](int y, uint8_t* out) { std::memcpy(out, rgb.ptr<uint8_t>(y), rgb.cols * size_t{3}); },
+        compression);
+  }
+  if (rgb.type() == CV_16UC3) {
+    if (bit_depth != 16 || !alpha.empty())
+      throw Error("encode_png: a 16-bit image is written at 16 bits without alpha");
+    return encode_png(
+        PngLayout{rgb.cols, rgb.rows, 3, 16, tags},
+        [&](int y, uint8_t* out) {
+          const uint16_t* in = rgb.ptr<uint16_t>(y);
+          for (int i = 0; i < rgb.cols * 3; ++i)  // PNG samples are big-endian
+            out[2 * i] = static_cast<uint8_t>(in[i] >> 8), out[2 * i + 1] = uint8_t(in[i]);
+        },
         compression);
   }
   if (rgb.type() != CV_32FC3) throw Error("encode_png: wants a float RGB image");
@@ -213,7 +227,7 @@ std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bi
     throw Error("encode_png: alpha must be one float plane the size of the image");
   if (bit_depth != 8 && bit_depth != 16)
     throw Error("encode_png: bit depth " + std::to_string(bit_depth) + " (8 or 16)");
-  const PngLayout layout{rgb.cols, rgb.rows, alpha.empty() ? 3 : 4, bit_depth};
+  const PngLayout layout{rgb.cols, rgb.rows, alpha.empty() ? 3 : 4, bit_depth, tags};
   return encode_png(
       layout,
       [&](int y, uint8_t* out) {
@@ -242,8 +256,8 @@ std::string temp_path_for_tests(const std::string& path, long pid) {
 }
 
 void write_png_atomic(const std::string& path, const cv::Mat& rgb, const cv::Mat& alpha,
-                      int bit_depth, int compression) {
-  pf::write_file_atomic(path, encode_png(rgb, alpha, bit_depth, compression));
+                      int bit_depth, int compression, const PngTags& tags) {
+  pf::write_file_atomic(path, encode_png(rgb, alpha, bit_depth, compression, tags));
 }
 
 cv::Mat to_bgr_u8(const cv::Mat& rgb) {

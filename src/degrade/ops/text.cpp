@@ -89,6 +89,11 @@ Rgb parse_color(const std::string& text, const char* param, Rng& rng) {
   return {r / 255.0, g / 255.0, b / 255.0};
 }
 
+void check_color(const std::string& text) {
+  Rng unused(0);
+  parse_color(text, "colour", unused);
+}
+
 std::string rgba(const Rgb& c, double alpha) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "rgba(%.3f%%,%.3f%%,%.3f%%,%.4f)", 100 * c.r, 100 * c.g, 100 * c.b,
@@ -208,7 +213,10 @@ class Text final : public TypedOp<TextParams, Text> {
             "before_chain: on HQ, LQ restarts from it; after_chain: crisp on HQ and final LQ"),
         text<P>("font", &P::font, "", "font family (fontconfig name); empty = a random one"),
         text<P>("font_dir", &P::font_dir, "",
-                "folder of .ttf/.otf to draw from instead of the installed fonts"),
+                "folder of .ttf/.otf to draw from instead of the installed fonts")
+            .check_text([](const std::string& dir) {
+              if (!dir.empty()) fonts_in_dir(dir);  // exists and holds a font
+            }),
         choice<P>("charset", &P::charset, "mixed", {"latin", "digits", "punct", "mixed", "cjk"},
                   "characters of the random string (cjk picks a font covering it)"),
         integer<P>("length", &P::length, 12, 1, 200, "number of characters"),
@@ -218,8 +226,10 @@ class Text final : public TypedOp<TextParams, Text> {
         real<P>("y", &P::y, 0.85, -0.2, 1.2, "text centre, fraction of height"),
         real<P>("rotation", &P::rotation, 0, -180, 180, "rotation, degrees clockwise"),
         boolean<P>("italic", &P::italic, false, "oblique slant"),
-        text<P>("color", &P::color, "#ffffff", "fill colour #rrggbb, or random"),
-        text<P>("outline_color", &P::outline_color, "#000000", "outline colour #rrggbb, or random"),
+        text<P>("color", &P::color, "#ffffff", "fill colour #rrggbb, or random")
+            .check_text(check_color),
+        text<P>("outline_color", &P::outline_color, "#000000", "outline colour #rrggbb, or random")
+            .check_text(check_color),
         real<P>("outline", &P::outline, 0, 0, 0.2, "outline width, fraction of font size (0 off)"),
         real<P>("shadow", &P::shadow, 0, 0, 0.3, "drop shadow offset, fraction of font size"),
         boolean<P>("box", &P::box, false, "draw a box (undercolour) behind the text"),
