@@ -128,6 +128,7 @@ class Session {
   torch::ScalarType amp_dtype_ = torch::kFloat16;
   int64_t start_iter_ = 0, nan_count_ = 0, last_saved_ = -1;
   uint64_t seed_ = 0;
+  std::optional<uint64_t> resumed_seed_;  // the state's seed, read before setup()
   Clock::time_point window_start_, run_start_;
   std::unique_ptr<Progress> bar_;
   std::map<std::string, std::map<std::string, double>> bicubic_cache_;
@@ -147,8 +148,19 @@ void Session::setup() {
   }
   scaler_ = std::make_unique<LossScaler>(autocast_ && amp_dtype_ == torch::kFloat16);
 
-  // The seed: given, or drawn once and recorded (a resume reads it back from the state).
-  if (c_.manual_seed >= 0) {
+  // The seed: a resumed run's recorded one, else the config's, else drawn once and recorded.
+  if (resumed_seed_) {
+    seed_ = *resumed_seed_;
+    if (c_.manual_seed < 0)
+      spdlog::info("resume: manual_seed not set: continuing with the run's recorded seed {}",
+                   seed_);
+    else if (static_cast<uint64_t>(c_.manual_seed) != seed_)
+      spdlog::warn(
+          "resume: the config's manual_seed {} is ignored: the run continues with its "
+          "recorded seed {}",
+          c_.manual_seed, seed_);
+    c_.manual_seed = static_cast<int64_t>(seed_);
+  } else if (c_.manual_seed >= 0) {
     seed_ = static_cast<uint64_t>(c_.manual_seed);
   } else {
     std::random_device rd;
@@ -166,7 +178,7 @@ void Session::setup() {
   net_.ptr()->train();
   if (!c_.path.pretrain_network_g.empty()) {
     const auto r = load_pretrain(*net_.ptr(), c_.path.pretrain_network_g, c_.path.param_key_g,
-                                 c_.path.strict_load_g);
+                                 c_.path.strict_load_g, "network_g", &c_.network_g.spec);
     spdlog::info("pretrain {}: {} weights loaded{}", c_.path.pretrain_network_g, r.loaded.size(),
                  r.wrapper.empty() ? "" : " from '" + r.wrapper + "'");
     for (const auto& s : r.skipped) spdlog::warn("pretrain: skipped {}", s);
@@ -179,7 +191,7 @@ void Session::setup() {
     ema_net_ = models::build_model(c_.network_g.spec);
     if (!c_.path.pretrain_network_g_ema.empty())
       load_pretrain(*ema_net_.ptr(), c_.path.pretrain_network_g_ema, "params_ema",
-                    c_.path.strict_load_g);
+                    c_.path.strict_load_g, "network_g", &c_.network_g.spec);
     else
       copy_into(*ema_net_.ptr(), all_tensors(*net_.ptr()), "EMA");
     ema_net_.ptr()->to(device_);
@@ -240,13 +252,6 @@ void Session::resume_from(const TrainingState& s, const std::string& path) {
   if (s.counters.count("loss_scale"))
     scaler_->restore(std::stod(s.counters.at("loss_scale")),
                      std::stoll(s.counters.at("loss_scale_growth")));
-  if (s.counters.count("manual_seed")) {
-    const uint64_t recorded = std::stoull(s.counters.at("manual_seed"));
-    if (recorded != seed_)
-      spdlog::info("resume: continuing the recorded seed {} (the config says {})", recorded, seed_);
-    seed_ = recorded;
-    c_.manual_seed = static_cast<int64_t>(seed_);
-  }
   start_iter_ = s.iteration;
   last_saved_ = s.iteration;
   spdlog::info("resumed from {} at iteration {}", path, s.iteration);
@@ -537,6 +542,8 @@ TrainResult Session::run() {
     if (!bytes.empty())
       state = parse_state(bytes, state_path.empty() ? "rank 0's state" : state_path);
   }
+  if (state && state->counters.count("manual_seed"))
+    resumed_seed_ = std::stoull(state->counters.at("manual_seed"));
   setup();
   if (state) resume_from(*state, state_path.empty() ? "rank 0's state" : state_path);
   result_.first_iteration = start_iter_ + 1;
@@ -640,6 +647,37 @@ TrainResult run_training(TrainConfig config, TrainData data, const TrainerOption
   if (!data.train) throw Error("run_training: no training data");
   Session s(std::move(config), std::move(data), options);
   return s.run();
+}
+
+std::vector<std::string> check_models(const TrainConfig& c) {
+  std::vector<std::string> lines;
+  auto net = models::build_model(c.network_g.spec);
+  const auto pretrain = [&](const std::string& path, const std::string& key, const char* what) {
+    if (path.empty()) return;
+    const auto r =
+        load_pretrain(*net.ptr(), path, key, c.path.strict_load_g, "network_g", &c.network_g.spec);
+    lines.push_back(fmt::format("{}: {}: {} weights loaded{}{}", what, path, r.loaded.size(),
+                                r.wrapper.empty() ? "" : " from '" + r.wrapper + "'",
+                                r.skipped.empty() && r.unused.empty()
+                                    ? ""
+                                    : fmt::format(" ({} skipped, {} unused: strict_load_g false)",
+                                                  r.skipped.size(), r.unused.size())));
+  };
+  pretrain(c.path.pretrain_network_g, c.path.param_key_g, "path.pretrain_network_g");
+  pretrain(c.path.pretrain_network_g_ema, "params_ema", "path.pretrain_network_g_ema");
+  Warnings ignored;
+  const auto losses = make_losses(c.train.losses, ignored);
+  lines.push_back(fmt::format("losses: {} built", losses.size()));
+  if (c.network_d) {
+    auto d = build_discriminator(*c.network_d);
+    if (!c.path.pretrain_network_d.empty()) {
+      const auto r = load_pretrain(*d.ptr(), c.path.pretrain_network_d, c.path.param_key_d,
+                                   c.path.strict_load_d, "network_d");
+      lines.push_back(fmt::format("path.pretrain_network_d: {}: {} weights loaded",
+                                  c.path.pretrain_network_d, r.loaded.size()));
+    }
+  }
+  return lines;
 }
 
 }  // namespace pf::train

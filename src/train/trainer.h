@@ -57,4 +57,9 @@ struct TrainResult {
 // exceptions save a training state first; a rerun with resume "auto" continues from it.
 TrainResult run_training(TrainConfig config, TrainData data, const TrainerOptions& options);
 
+// What `train --check` loads besides the data, as a run would: network_g with its pretrain
+// (and pretrain_network_g_ema), the losses (VGG19 weights included), network_d with its
+// pretrain. Throws what the run would throw; returns one line per file loaded.
+std::vector<std::string> check_models(const TrainConfig& config);
+
 }  // namespace pf::train
