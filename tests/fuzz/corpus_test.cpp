@@ -4,6 +4,7 @@
 // byte runs, splices), so the targets keep building and the corpus keeps passing without clang.
 // Real fuzzing (coverage-guided, ASan + UBSan) is `make fuzz`.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -95,6 +96,39 @@ std::vector<uint8_t> mutate(const std::vector<uint8_t>& a, const std::vector<uin
   return m;
 }
 
+// The resource property of the targets in this build (libFuzzer's -malloc_limit_mb and
+// -rss_limit_mb in `make fuzz`, tests/fuzz/run.sh): no input may make the process map more than
+// kInputBudget of data beyond what it had when the replay began. RLIMIT_DATA makes an allocation
+// past it fail, so an allocation bomb surfaces as a std::bad_alloc that names its input.
+constexpr uint64_t kInputBudget = uint64_t{1} << 30;
+
+uint64_t vm_data_bytes() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmData:", 0) == 0) return std::stoull(line.substr(7)) * 1024;  // kB
+  return 0;
+}
+
+// Restores the previous limit when the test ends (the gtest process may run other tests).
+class DataLimit {
+ public:
+  explicit DataLimit(uint64_t bytes) {
+    ::getrlimit(RLIMIT_DATA, &old_);
+    rlimit l = old_;
+    l.rlim_cur = static_cast<rlim_t>(std::min<uint64_t>(bytes, old_.rlim_max));
+    active_ = ::setrlimit(RLIMIT_DATA, &l) == 0;
+  }
+  ~DataLimit() {
+    if (active_) ::setrlimit(RLIMIT_DATA, &old_);
+  }
+  bool active() const { return active_; }
+
+ private:
+  rlimit old_{};
+  bool active_ = false;
+};
+
 class FuzzCorpus : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FuzzCorpus, SeedsRegressionsAndMutationsPass) {
@@ -104,6 +138,8 @@ TEST_P(FuzzCorpus, SeedsRegressionsAndMutationsPass) {
   const auto seeds = files_in(kFuzzDir / "corpus" / name);
   ASSERT_FALSE(seeds.empty()) << "no seed corpus in tests/fuzz/corpus/" << name;
   std::vector<std::vector<uint8_t>> inputs;
+  const DataLimit limit(vm_data_bytes() + kInputBudget);
+  EXPECT_TRUE(limit.active());
   for (const auto& p : seeds) {
     inputs.push_back(read_bytes(p));
     const int before = accepted_count();

@@ -30,6 +30,24 @@ max_len() {
     *) echo 8192 ;;
   esac
 }
+# Per target: the most one input may allocate at once and in all (libFuzzer's -malloc_limit_mb and
+# -rss_limit_mb, ASan's overhead included). Low on purpose: an input of a few KB that makes a
+# reader allocate hundreds of MB is an allocation bomb (a YAML alias bomb, a PNG chunk length of
+# 2^31, a .pth storage inflated before its shape is checked), and the fuzzer reports it as one.
+# image and video decode legitimate 16-megapixel frames (the image target's limit), so they
+# get more room.
+malloc_limit_mb() {
+  case $1 in
+    image | video) echo 512 ;;
+    *) echo 256 ;;
+  esac
+}
+rss_limit_mb() {
+  case $1 in
+    image | video) echo 1536 ;;
+    *) echo 1024 ;;
+  esac
+}
 timeout_s() {
   case $1 in
     degrade_config | manifest | video | checkpoint) echo 120 ;;
@@ -61,7 +79,8 @@ for t in $TARGETS; do
   # memory that libraries we call lose on their own (fontconfig, x265), not leaks of ours.
   LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0} \
     nice -n "$NICE" "$bin" -max_total_time="$SECS" -runs="$RUNS" -max_len="$(max_len "$t")" \
-    -timeout="$(timeout_s "$t")" -rss_limit_mb=3072 -malloc_limit_mb=2048 \
+    -timeout="$(timeout_s "$t")" -rss_limit_mb="$(rss_limit_mb "$t")" \
+    -malloc_limit_mb="$(malloc_limit_mb "$t")" \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
