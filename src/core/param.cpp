@@ -21,8 +21,13 @@ std::string ParamSpec::range_text() const {
   switch (type) {
     case ParamType::kBool:
       return "true|false";
-    case ParamType::kString:
-      return file ? "file (relative to the config)" : "text";
+    case ParamType::kString: {
+      if (file) return "file (relative to the config)";
+      if (option_keys.empty()) return "text";
+      std::string keys;
+      for (const auto& k : option_keys) keys += (keys.empty() ? "" : ", ") + k;
+      return "key=value:... with keys " + keys;
+    }
     case ParamType::kChoice: {
       std::string s;
       for (const auto& c : choices) s += (s.empty() ? "" : "|") + c;
