@@ -9,6 +9,7 @@ extern "C" {
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <opencv2/core.hpp>
 
 #include "core/error.h"
@@ -103,16 +104,34 @@ CodecContextPtr open_encoder(const AVCodec* codec, const EncoderSetup& s, cv::Si
   }
   if (s.bit_rate > 0) ctx->bit_rate = s.bit_rate;
   if (s.unofficial) ctx->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
+  // The options come from the config: an encoder that refuses them (or refuses to open with
+  // them) is a config error, which the pipeline places at the step's file:line:column.
+  const auto as_config_error = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      throw ConfigError(e.what());
+    }
+  };
   for (const auto& [key, value] : s.options)
-    check_av(av_opt_set(ctx->priv_data, key.c_str(), value.c_str(), 0),
-             "codec: " + s.encoder + " option " + key + "=" + value);
+    as_config_error([&] {
+      check_av(av_opt_set(ctx->priv_data, key.c_str(), value.c_str(), 0),
+               "codec: " + s.encoder + " option " + key + "=" + value);
+    });
   if (s.encoder == "libx264") {
     const std::string cpus = x264_cpu_list();
     if (!cpus.empty())
       check_av(av_opt_set(ctx->priv_data, "x264-params", ("asm=" + cpus).c_str(), 0),
                "codec: libx264 option asm=" + cpus);
   }
-  check_av(avcodec_open2(ctx.get(), codec, nullptr), "codec: opening " + s.encoder);
+  as_config_error([&] {
+    std::string options;
+    for (const auto& [key, value] : s.options) options += " " + key + "=" + value;
+    check_av(avcodec_open2(ctx.get(), codec, nullptr),
+             "codec: opening " + s.encoder + (options.empty() ? "" : " with" + options));
+  });
   return ctx;
 }
 
