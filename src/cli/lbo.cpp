@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/torch_helper.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "lbo/fit.h"
@@ -45,10 +46,7 @@ void run_lbo_fit(const LboFitArgs& a) {
   o.progress_bar = !a.no_progress && Progress::stderr_is_tty();
   o.search_only = a.search_only;
   o.factor = a.factor;
-  std::ifstream in(a.config);
-  std::stringstream text;
-  text << in.rdbuf();
-  o.config_text = text.str();
+  o.config_text = read_file_capped(a.config, kMaxConfigBytes, "config");
   install_interrupt_handler();
   const lbo::FitResult r = lbo::run_lbo_fit(config, o);
   fmt::print("rescaling factor: {:.2f} (search ranked {:.2f} first; sheet: {})\n", r.factor,

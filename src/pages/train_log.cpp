@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/input_file.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -102,9 +103,8 @@ TrainLog parse_train_log(std::string_view content, const std::string& file) {
 }
 
 TrainLog read_train_log(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot read the training log");
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // A log is text a run appends to: a FIFO or device in its place would never end.
+  const std::string content = read_file_capped(file.string(), kMaxManifestBytes, "training log");
   return parse_train_log(content, file.string());
 }
 
