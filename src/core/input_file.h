@@ -17,9 +17,10 @@ void require_regular_file(const std::string& path, const char* what);
 // unreadable or is larger than `max_bytes`.
 std::string read_file_capped(const std::string& path, uint64_t max_bytes, const char* what);
 
-// Caps for files read whole (text configs, manifests and lists are small; a bigger one is not a
-// config but a mistake or an attack).
-constexpr uint64_t kMaxConfigBytes = 16ull << 20;
+// Caps for files read whole. Configs are a few KB; yaml-cpp spends ~250 bytes of memory and
+// ~2 us per byte of a dense flow list (4 MB: 1 GB and 10 s), so 512 KiB bounds a config's
+// parse at ~120 MB whatever it holds. Manifests are read a line at a time.
+constexpr uint64_t kMaxConfigBytes = 512ull << 10;
 constexpr uint64_t kMaxManifestBytes = 1ull << 30;
 
 }  // namespace pf
