@@ -146,7 +146,9 @@ torch::nn::AnyModule build_model(const ModelSpec& s) {
   throw ModelError("cannot build unknown architecture '" + s.arch + "'");
 }
 
-LoadedModel load_model(const Checkpoint& ck, const std::string& label) {
+namespace {
+
+LoadedModel load_model_unnamed(const Checkpoint& ck, const std::string& label) {
   LoadedModel m;
   m.spec = detect_spec(ck.tensors, ck.metadata);
   m.format = ck.format;
@@ -161,6 +163,27 @@ LoadedModel load_model(const Checkpoint& ck, const std::string& label) {
   if (auto* span = m.module.ptr()->as<SPAN>()) span->reparameterize();
   for (const auto& p : m.module.ptr()->parameters()) m.param_count += p.numel();
   return m;
+}
+
+}  // namespace
+
+LoadedModel load_model(const Checkpoint& ck, const std::string& label) {
+  // Every error names the file: the architecture detection and the module's own shape checks
+  // (LibTorch's c10::Error) see only tensors.
+  const auto named = [&](const std::string& what) {
+    return what.rfind(label, 0) == 0 ? what : label + ": " + what;
+  };
+  try {
+    return load_model_unnamed(ck, label);
+  } catch (const ModelError& e) {
+    throw ModelError(named(e.what()));
+  } catch (const Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw ModelError(named(e.what_without_backtrace()));
+  } catch (const std::bad_alloc&) {
+    throw ModelError(named("the architecture its tensors describe does not fit in memory"));
+  }
 }
 
 LoadedModel load_model(const std::string& path) {
