@@ -30,7 +30,7 @@ add_library(pf_opencv_dnn INTERFACE)
 target_link_libraries(pf_opencv_dnn INTERFACE pf_opencv ${PF_OPENCV_dnn})
 add_library(pf::opencv_dnn ALIAS pf_opencv_dnn)
 
-pf_pkg_library(ffmpeg libavformat libavcodec libavutil libswscale)
+pf_pkg_library(ffmpeg libavformat libavcodec libavutil libswscale libavfilter)
 
 pf_pkg_library(magick Magick++)
 

@@ -11,6 +11,7 @@ packages=(
   # io / degrade
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libturbojpeg0-dev
+  libavfilter-dev  # disc sources: idet, fieldmatch, decimate, bwdif, cropdetect, zscale, tonemap
   libmagick++-6.q16-dev imagemagick fonts-dejavu fontconfig
   libfontconfig-dev  # text operator: font families and files through fontconfig
   libdeflate-dev libpng-dev  # PNG writing (libdeflate) and reading (src/io/native_decode.cpp)

@@ -29,7 +29,9 @@ double double_in(const std::string& file, const YAML::Node& n, double lo, double
 
 VideoOptions parse_video(const std::string& file, const YAML::Node& n) {
   yaml_check_keys(file, n,
-                  {"every", "scene_threshold", "dedup_distance", "start", "end", "context_frames"},
+                  {"every", "scene_threshold", "dedup_distance", "start", "end", "context_frames",
+                   "fields", "hdr", "tonemap", "tonemap_param", "tonemap_desat", "tonemap_peak",
+                   "npl", "crop", "sar", "sar_filter"},
                   "video");
   VideoOptions v;
   if (n["every"]) v.every = static_cast<int>(int_in(file, n["every"], 1, 100000, "every"));
@@ -42,6 +44,35 @@ VideoOptions parse_video(const std::string& file, const YAML::Node& n) {
   if (n["end"]) v.end_s = double_in(file, n["end"], 0, 1e7, "end");
   if (n["context_frames"])
     v.context_frames = static_cast<int>(int_in(file, n["context_frames"], 0, 64, "context_frames"));
+  // The source keys share io/source_options.h's parsers with the CLI; their messages list the
+  // valid values.
+  io::SourceOptions& src = v.source;
+  const auto parsed = [&](const char* key, auto parse) {
+    if (!n[key]) return;
+    try {
+      parse(yaml_string(file, n[key]));
+    } catch (const std::invalid_argument& e) {
+      yaml_fail(file, n[key], std::string(key) + ": " + e.what());
+    }
+  };
+  parsed("fields", [&](const std::string& s) { src.fields = io::parse_field_mode(s); });
+  parsed("hdr", [&](const std::string& s) { src.hdr = io::parse_hdr_mode(s); });
+  parsed("sar", [&](const std::string& s) { src.sar = io::parse_sar_mode(s); });
+  parsed("crop", [&](const std::string& s) { io::parse_crop(s, src); });
+  if (n["tonemap"]) src.tonemap = yaml_string(file, n["tonemap"]);
+  if (n["sar_filter"]) src.sar_filter = yaml_string(file, n["sar_filter"]);
+  if (n["tonemap_param"])
+    src.tonemap_param = double_in(file, n["tonemap_param"], -1, 1e4, "tonemap_param");
+  if (n["tonemap_desat"])
+    src.tonemap_desat = double_in(file, n["tonemap_desat"], 0, 100, "tonemap_desat");
+  if (n["tonemap_peak"])
+    src.tonemap_peak = double_in(file, n["tonemap_peak"], 0, 1e4, "tonemap_peak");
+  if (n["npl"]) src.npl = double_in(file, n["npl"], 1, 1e4, "npl");
+  try {
+    io::check_tonemap(src);
+  } catch (const std::invalid_argument& e) {
+    yaml_fail(file, n[n["tonemap"] ? "tonemap" : n["sar_filter"] ? "sar_filter" : "npl"], e.what());
+  }
   return v;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "degrade/pipeline.h"
+#include "io/source_options.h"
 
 namespace pf::degrade {
 
@@ -15,6 +16,8 @@ struct VideoOptions {
   int dedup_distance = -1;        // >= 0: skip frames whose perceptual hash is this close
   double start_s = 0, end_s = 0;  // end 0 = to the end
   int context_frames = 8;         // following frames handed to inter-frame codecs
+  // fields, hdr, tonemap*, npl, crop, sar, sar_filter: disc-source handling, as `frames` has it
+  io::SourceOptions source;
 };
 
 struct DegradeConfig {

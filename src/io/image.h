@@ -25,14 +25,16 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
 // PNG bytes of a float RGB image (+ optional alpha), quantised with round-half-up, 8 or 16 bits;
 // `compression` is io/png_writer.h's level (0 stores ... 12 smallest). An 8-bit RGB image
 // (CV_8UC3, already quantised: degrade::Pair::hq8) is written as it is, at 8 bits, without alpha.
+// A 16-bit RGB image (CV_16UC3, a video frame's native samples) is written at 16 bits.
 std::vector<uint8_t> encode_png(const cv::Mat& rgb, const cv::Mat& alpha, int bit_depth,
-                                int compression = kPngCompressionDefault);
+                                int compression = kPngCompressionDefault, const PngTags& tags = {});
 
 // Writes `bytes` to `path` through a unique temp file in the same folder and a rename.
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
 void write_file_atomic(const std::string& path, const std::string& text);
 void write_png_atomic(const std::string& path, const cv::Mat& rgb, const cv::Mat& alpha,
-                      int bit_depth, int compression = kPngCompressionDefault);
+                      int bit_depth, int compression = kPngCompressionDefault,
+                      const PngTags& tags = {});
 
 // True for a temp file (from write_file_atomic) that no live writer will rename: its process
 // on this host is gone, or it is an hour old.

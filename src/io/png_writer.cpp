@@ -123,6 +123,21 @@ std::vector<uint8_t> encode_png(const PngLayout& layout, const PngRowFill& fill_
                                 static_cast<uint8_t>(kColourType[layout.channels]), 0, 0, 0};
   out.insert(out.end(), ihdr_tail, ihdr_tail + 5);
   close_chunk(out, start, "IHDR");
+  // cICP must come before IDAT (and PLTE); pHYs before IDAT.
+  if (layout.tags.has_cicp) {
+    start = out.size();
+    out.resize(start + 8);
+    out.insert(out.end(), layout.tags.cicp, layout.tags.cicp + 4);
+    close_chunk(out, start, "cICP");
+  }
+  if (layout.tags.aspect_x > 0 && layout.tags.aspect_y > 0) {
+    start = out.size();
+    out.resize(start + 8);
+    put_u32(out, layout.tags.aspect_x);
+    put_u32(out, layout.tags.aspect_y);
+    out.push_back(0);  // unit unknown: the ratio alone
+    close_chunk(out, start, "pHYs");
+  }
 
   // One IDAT holding the whole zlib stream (a chunk may hold up to 2^31 - 1 bytes).
   start = out.size();

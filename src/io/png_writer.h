@@ -30,10 +30,20 @@ inline PngFilter default_png_filter(int bit_depth) {
   return bit_depth == 16 ? PngFilter::kUp : PngFilter::kSub;
 }
 
+// Ancillary chunks that say how to show the pixels: a video frame's pixel aspect ratio (pHYs,
+// unit "unknown", so only the ratio counts) and its colour coding (cICP: H.273 primaries,
+// transfer, matrix, full range), which HDR frames written as they are need.
+struct PngTags {
+  uint32_t aspect_x = 0, aspect_y = 0;  // 0 = no pHYs chunk
+  bool has_cicp = false;
+  uint8_t cicp[4] = {1, 1, 0, 1};  // BT.709 primaries and transfer, RGB, full range
+};
+
 struct PngLayout {
   int width = 0, height = 0;
   int channels = 3;   // 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA
   int bit_depth = 8;  // 8 or 16
+  PngTags tags = {};
 };
 
 // Writes row y's bytes into `out`: samples in PNG order (RGB(A)), 16-bit ones big-endian.
