@@ -17,6 +17,8 @@ struct PairRecord {
   std::string source;      // path relative to input_root (or the video file name)
   int64_t frame = -1;      // video frame number, -1 for stills
   int next_frames = 0;     // following video frames handed to the operators
+  std::string video_source;  // video frames: the job's io::SourceOptions as JSON (fields, HDR,
+                             // crop, SAR), so a replay decodes the frame as the job did
   cv::Rect crop;           // HQ crop inside the source
   int variant = 0;
   uint64_t seed = 0;
