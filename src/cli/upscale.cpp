@@ -39,18 +39,55 @@ bool show_bar(const UpscaleArgs& a) {
   return !a.no_progress && Progress::stderr_is_tty();
 }
 
+// An image whose input and output as float tensors outgrow the memory budget (a 13000 x 13000
+// PNG at x2: 2 + 8.1 GB) goes through in bands of rows instead: each band is upscaled with
+// context rows above and below (tiled within the budget as any image is) and quantised into the
+// output as it comes, so no full-size float output ever exists. Real-CUGAN keeps its own tiling.
+cv::Mat upscale_in_bands(infer::Upscaler& up, const io::Image& image, int depth,
+                         const UpscaleArgs& a, const infer::TileProgress& progress) {
+  const int64_t s = up.scale(), w = image.rgb.cols, h = image.rgb.rows;
+  const int64_t c = image.alpha.empty() ? 3 : 4;
+  const int64_t row_bytes = w * c * 4 * (1 + s * s);  // a row in, s rows out, as float
+  const int64_t budget = a.memory_budget_mb << 20;
+  const int64_t context = std::max<int64_t>(a.overlap, 16);
+  const int64_t band = std::max<int64_t>(16, budget / 2 / row_bytes);
+  cv::Mat out(static_cast<int>(h * s), static_cast<int>(w * s),
+              CV_MAKETYPE(depth == 16 ? CV_16U : CV_8U, static_cast<int>(c)));
+  for (int64_t y0 = 0; y0 < h; y0 += band) {
+    const int64_t y1 = std::min(h, y0 + band);
+    const int64_t top = std::max<int64_t>(0, y0 - context), bottom = std::min(h, y1 + context);
+    const cv::Range rows(static_cast<int>(top), static_cast<int>(bottom));
+    const auto rgb = mat_to_chw(image.rgb.rowRange(rows));
+    const auto result =
+        image.alpha.empty()
+            ? up.upscale(rgb, progress)
+            : up.upscale_rgba(rgb, mat_to_chw(image.alpha.rowRange(rows)), progress);
+    chw_to_bgr_quantised(result.narrow(1, (y0 - top) * s, (y1 - y0) * s), depth)
+        .copyTo(out.rowRange(static_cast<int>(y0 * s), static_cast<int>(y1 * s)));
+  }
+  return out;
+}
+
 void upscale_image(infer::Upscaler& up, const std::string& in, const std::string& out,
                    const UpscaleArgs& a, const infer::TileProgress& progress) {
   io::Image image = io::read_image(in);
-  const auto rgb = mat_to_chw(image.rgb);
-  image.rgb.release();  // the tensor is a copy; a 4K frame's float Mat is 100 MB
-  const auto result = image.alpha.empty() ? up.upscale(rgb, progress)
-                                          : up.upscale_rgba(rgb, mat_to_chw(image.alpha), progress);
   const int depth = a.bit_depth > 0 ? a.bit_depth : (image.bit_depth > 8 ? 16 : 8);
+  const int64_t s = up.scale();
+  const int64_t whole = static_cast<int64_t>(image.rgb.total()) * 4 * 4 * (1 + s * s);
+  cv::Mat quantised;
+  if (whole > (a.memory_budget_mb << 20) && up.spec().arch != "RealCUGAN" && a.tile_mode == 0) {
+    quantised = upscale_in_bands(up, image, depth, a, progress);
+  } else {
+    const auto rgb = mat_to_chw(image.rgb);
+    image.rgb.release();  // the tensor is a copy; a 4K frame's float Mat is 100 MB
+    const auto result = image.alpha.empty()
+                            ? up.upscale(rgb, progress)
+                            : up.upscale_rgba(rgb, mat_to_chw(image.alpha), progress);
+    quantised = chw_to_bgr_quantised(result, depth);
+  }
   std::vector<uint8_t> png;
   // Compression level 3 as io::encode_png: ~3x faster than OpenCV's default, ~5% larger.
-  if (!cv::imencode(".png", chw_to_bgr_quantised(result, depth), png,
-                    {cv::IMWRITE_PNG_COMPRESSION, 3}))
+  if (!cv::imencode(".png", quantised, png, {cv::IMWRITE_PNG_COMPRESSION, 3}))
     throw IoError("PNG encoding failed for " + out);
   io::write_file_atomic(out, png);
 }

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
 
@@ -205,6 +207,32 @@ TEST(HostileCli, ModelFilesAreBoundedAndNamed) {
     EXPECT_EQ(m.code, 4) << path << ": " << m.output;
     EXPECT_NE(m.output.find("'" + path + "'"), std::string::npos) << m.output;
   }
+}
+
+TEST(HostileCli, UpscaleGoesThroughInBandsPastTheBudget) {
+  const fs::path model = fs::path(PAIRFORGE_SOURCE_DIR).parent_path() / "shared/fixtures/models" /
+                         "2x_AnimeJaNai_Standard_V1_Compact.safetensors";
+  const char* env = std::getenv("PAIRFORGE_FIXTURES");
+  const fs::path m = env ? fs::path(env) / "models" / model.filename() : model;
+  if (!fs::exists(m) || run_limited("upscale --help").code != 0)
+    GTEST_SKIP() << "needs the Compact fixture and a LibTorch build";
+  test::TempDir dir;
+  test::write_png(dir / "in.png", test::textured_image(300, 400, 7));
+  // 300 x 400 at x2 is 9.6 MB of float input and output: past 16 MB only with the tensors of
+  // the forward pass, so --memory-budget 16 bands it and 4096 does it whole.
+  const std::string base = "upscale -m " + m.string() + " -i " + dir / "in.png" + " -o ";
+  ASSERT_EQ(run_limited(base + dir / "whole.png --memory-budget 4096").code, 0);
+  const Result r = run_limited(base + dir / "bands.png --memory-budget 16");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const cv::Mat whole = cv::imread(dir / "whole.png", cv::IMREAD_UNCHANGED);
+  const cv::Mat bands = cv::imread(dir / "bands.png", cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(whole.size(), cv::Size(600, 800));
+  ASSERT_EQ(bands.size(), whole.size());
+  cv::Mat diff;
+  cv::absdiff(whole, bands, diff);
+  double max = 0;
+  cv::minMaxLoc(diff.reshape(1), nullptr, &max);
+  EXPECT_LE(max, 2) << "bands differ from the whole image by up to " << max << " steps";
 }
 
 TEST(HostileCli, ThreadCountsAreRangeChecked) {
