@@ -25,6 +25,7 @@ packages=(
   time  # GNU time: peak RSS in bench/train_bench.sh
   # tests
   libgtest-dev libgmock-dev
+  python3-yaml  # PyYAML reads the config_resolved.yml a training run writes (tests/cli/train_check_cli_test.cpp)
   # reference implementations used by the benchmarks and interop tests
   python3 python3-numpy python3-opencv python3-torch
   ffmpeg  # the CLI that bench/codec_bench compares the in-process codec round-trip against
