@@ -125,6 +125,7 @@ TEST(HostileCli, NonRegularFilesAreRefusedNamingThem) {
   make_input(dir);
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
   fs::create_directories(dir / "a_dir.yml");
+  std::ofstream(dir / "c.yml") << "scale: 1\npipeline: []\n";
   for (const std::string path : {dir / "fifo", std::string("/dev/zero"), dir / "a_dir.yml"}) {
     const Result c = run_limited("degrade -c " + path + " -i " + dir / "in" + " -o " + dir / "out");
     EXPECT_EQ(c.code, 4) << path << ": " << c.output;
@@ -132,9 +133,10 @@ TEST(HostileCli, NonRegularFilesAreRefusedNamingThem) {
     const Result m = run_limited("degrade --replay " + path + " --pair a -o " + dir / "out");
     EXPECT_EQ(m.code, 4) << path << ": " << m.output;
     EXPECT_NE(m.output.find("'" + path + "'"), std::string::npos) << m.output;
-    const Result e = run_limited("degrade -c " + place(dir, "configs/second_document.yml") +
-                                 " --explain " + path + " -o " + dir / "sheet.png");
-    EXPECT_NE(e.code, 0) << path;
+    const Result e = run_limited("degrade -c " + dir / "c.yml" + " --explain " + path + " -o " +
+                                 dir / "sheet.png");
+    EXPECT_EQ(e.code, 4) << path << ": " << e.output;
+    EXPECT_NE(e.output.find("'" + path + "'"), std::string::npos) << e.output;
   }
 }
 
