@@ -9,6 +9,7 @@ void register_degrade(CLI::App& app);
 void register_frames(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_report(CLI::App& app);
+void register_curate(CLI::App& app);
 #ifdef PAIRFORGE_HAVE_TORCH
 void register_inspect(CLI::App& app);
 void register_convert(CLI::App& app);
@@ -26,6 +27,7 @@ inline void register_all(CLI::App& app) {
   register_frames(app);
   register_compare(app);
   register_report(app);
+  register_curate(app);
 #ifdef PAIRFORGE_HAVE_TORCH
   register_inspect(app);
   register_convert(app);
