@@ -1,5 +1,6 @@
 """The classical curation measures of `pairforge curate` (src/prep) in Python/OpenCV/NumPy, the way
-the community's curation scripts compute them, timed per frame on one thread: the reference point
+the community's curation scripts compute them, timed per frame on one thread (the thread's CPU time, so other jobs on a shared machine count
+less): the reference point
 of bench/curate_bench.sh. It also prints each measure's value so the two can be compared.
 
 Usage: /usr/bin/python3 bench/python/curate_measures.py FRAME... [--repeats N]
@@ -17,18 +18,21 @@ def luma(bgr):
 
 
 def complexity(g):
-    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8, borderType=cv2.BORDER_REPLICATE)
-    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8, borderType=cv2.BORDER_REPLICATE)
+    # Inner pixels, as src/prep/complexity.cpp.
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)[1:-1, 1:-1]
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)[1:-1, 1:-1]
     return float(cv2.magnitude(gx, gy).mean())
 
 
 def compression(g):
-    # PNG's Sub filter, then deflate at its fastest level (the measure, not the encoder, matters).
-    sub = np.empty((g.shape[0], g.shape[1] + 1), np.uint8)
+    # At half size, PNG's Sub filter, then deflate at its fastest level.
+    h, w = g.shape[0] // 2, g.shape[1] // 2
+    half = cv2.resize(g[:2 * h, :2 * w], (w, h), interpolation=cv2.INTER_AREA)
+    sub = np.empty((h, w + 1), np.uint8)
     sub[:, 0] = 1
-    sub[:, 1] = g[:, 0]
-    sub[:, 2:] = np.diff(g, axis=1).astype(np.uint8)
-    return len(zlib.compress(sub.tobytes(), 1)) / g.size
+    sub[:, 1] = half[:, 0]
+    sub[:, 2:] = np.diff(half, axis=1).astype(np.uint8)
+    return len(zlib.compress(sub.tobytes(), 1)) / half.size
 
 
 def blockiness(g):
@@ -45,7 +49,7 @@ def blockiness(g):
 
 
 def sharpness(g):
-    return float(cv2.Laplacian(g, cv2.CV_16S, ksize=1, borderType=cv2.BORDER_REPLICATE).var())
+    return float(cv2.Laplacian(g, cv2.CV_16S, ksize=1)[1:-1, 1:-1].astype(np.float64).var())
 
 
 def exposure(g):
@@ -65,12 +69,11 @@ def border(g):
     return max(run(rows), run(rows[::-1]), run(cols), run(cols[::-1]))
 
 
-def phash_thumb(bgr, g):
-    small = cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255, (32, 32),
-                       interpolation=cv2.INTER_AREA)
+def phash_thumb(g):
+    thumb = cv2.resize(g, (64, 64), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(thumb, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
     low = cv2.dct(small)[:8, :8].flatten()
     bits = low > np.median(low[1:])
-    thumb = cv2.resize(g, (64, 64), interpolation=cv2.INTER_AREA)
     return int(np.packbits(bits).view('>u8')[0]), thumb
 
 
@@ -81,7 +84,7 @@ def score(bgr):
         'complexity': complexity(g), 'compression': compression(g), 'blockiness': blockiness(g),
         'sharpness': sharpness(g), 'shadows': shadows, 'highlights': highlights,
         'brightness': brightness, 'contrast': contrast, 'border': border(g),
-        'phash': phash_thumb(bgr, g)[0],
+        'phash': phash_thumb(g)[0],
     }
 
 
@@ -100,15 +103,15 @@ def main():
         score(bgr)  # warm-up
         runs = []
         for _ in range(repeats):
-            start = time.perf_counter()
+            start = time.thread_time()
             values = score(bgr)
-            runs.append(time.perf_counter() - start)
+            runs.append(time.thread_time() - start)
         times.append(sorted(runs)[len(runs) // 2])
         print(path, ' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}'
                              for k, v in values.items() if k != 'phash'))
     h, w = bgr.shape[:2]
     print(f'python/opencv {cv2.__version__}, numpy {np.__version__}: {len(args)} frames of '
-          f'{w}x{h}, 1 thread: {sorted(times)[len(times) // 2] * 1e3:.2f} ms per frame (median)')
+          f'{w}x{h}, 1 thread, CPU time: {sorted(times)[len(times) // 2] * 1e3:.2f} ms per frame (median)')
 
 
 if __name__ == '__main__':

@@ -249,7 +249,7 @@ CurateResult curate(const CurateOptions& o) {
     const Planes whole(luma);
     const std::vector<double> image_scores = score_all(whole);
     if (o.dedup) {
-      s.dedup = dedup_item(img.rgb, luma);
+      s.dedup = dedup_item(luma);
       s.dedup.quality = image_scores[measure_index("complexity")];
       s.dedup.tiebreak = image_scores[measure_index("sharpness")];
     }

@@ -1,5 +1,6 @@
 #include "prep/dedup.h"
 
+#include <algorithm>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 
@@ -20,12 +21,42 @@ bool better(const DedupItem& a, size_t ia, const DedupItem& b, size_t ib) {
   return ia < ib;
 }
 
+// Mean of each cell of an n x n partition of `luma` into whole pixels (INTER_AREA's result
+// within a level where the sizes divide, and one pass over the image where they do not).
+cv::Mat box_thumb(const cv::Mat& luma, int n) {
+  cv::Mat out(n, n, CV_8UC1);
+  const int w = luma.cols, h = luma.rows;
+  std::vector<uint32_t> cols(w);
+  for (int r = 0; r < n; ++r) {
+    const int y0 = r * h / n, y1 = std::max(y0 + 1, (r + 1) * h / n);
+    std::fill(cols.begin(), cols.end(), 0u);
+    for (int y = y0; y < std::min(y1, h); ++y) {
+      const uint8_t* row = luma.ptr<uint8_t>(y);
+      for (int x = 0; x < w; ++x) cols[x] += row[x];
+    }
+    for (int c = 0; c < n; ++c) {
+      const int x0 = c * w / n, x1 = std::max(x0 + 1, (c + 1) * w / n);
+      uint64_t s = 0;
+      for (int x = x0; x < std::min(x1, w); ++x) s += cols[x];
+      const uint64_t count = static_cast<uint64_t>(std::min(x1, w) - x0) * (std::min(y1, h) - y0);
+      out.at<uint8_t>(r, c) = static_cast<uint8_t>((s + count / 2) / std::max<uint64_t>(count, 1));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-DedupItem dedup_item(const cv::Mat& rgb, const cv::Mat& luma8) {
+DedupItem dedup_item(const cv::Mat& luma8) {
   DedupItem d;
-  d.hash = io::perceptual_hash(rgb);
-  cv::resize(luma8, d.thumb, cv::Size(kThumbSize, kThumbSize), 0, 0, cv::INTER_AREA);
+  if (luma8.empty()) return d;
+  d.thumb = box_thumb(luma8, kThumbSize);
+  // The hash from the thumbnail: io::perceptual_hash's 32x32 luma is its exact 2x reduction,
+  // and the full-size image is not read a second time.
+  cv::Mat small, gray;
+  cv::resize(d.thumb, small, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
+  small.convertTo(gray, CV_32F, 1.0 / 255);
+  d.hash = io::perceptual_hash(gray);
   return d;
 }
 

@@ -22,8 +22,8 @@ struct DedupOptions {
 
 constexpr int kThumbSize = 64;
 
-// Hash and thumbnail of an image (CV_32FC3 RGB [0,1]) and its luma (CV_8UC1).
-DedupItem dedup_item(const cv::Mat& rgb, const cv::Mat& luma8);
+// Hash and thumbnail of an image from its luma (CV_8UC1, prep::luma8).
+DedupItem dedup_item(const cv::Mat& luma8);
 
 // For each item, the index of the item that represents its group (itself when it is the best
 // of its group or has no duplicates). Groups are the connected parts of the confirmed pairs.

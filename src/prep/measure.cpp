@@ -1,5 +1,6 @@
 #include "prep/measure.h"
 
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"

@@ -56,7 +56,7 @@ TEST(Dedup, GroupsACopyAReencodeAndAShiftAndNothingElse) {
             sample("anime_concert.png", 256, 160),
             sample("anime_bg_club.jpg", 256, 160)};
   for (size_t i = 0; i < images.size(); ++i) {
-    auto d = prep::dedup_item(images[i], prep::luma8(images[i]));
+    auto d = prep::dedup_item(prep::luma8(images[i]));
     d.quality = static_cast<double>(i == 3);  // the shifted copy is "best"
     items.push_back(d);
   }
