@@ -126,7 +126,7 @@ TEST(HostileCli, NonRegularFilesAreRefusedNamingThem) {
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
   fs::create_directories(dir / "a_dir.yml");
   std::ofstream(dir / "c.yml") << "scale: 1\npipeline: []\n";
-  for (const std::string path : {dir / "fifo", std::string("/dev/zero"), dir / "a_dir.yml"}) {
+  for (const std::string& path : {dir / "fifo", std::string("/dev/zero"), dir / "a_dir.yml"}) {
     const Result c = run_limited("degrade -c " + path + " -i " + dir / "in" + " -o " + dir / "out");
     EXPECT_EQ(c.code, 4) << path << ": " << c.output;
     EXPECT_NE(c.output.find("'" + path + "'"), std::string::npos) << c.output;
@@ -204,7 +204,7 @@ TEST(HostileCli, ModelFilesAreBoundedAndNamed) {
   test::TempDir dir;
   ASSERT_EQ(::mkfifo((dir / "model.pth").c_str(), 0600), 0);
   fs::create_directories(dir / "dir.pth");
-  for (const std::string path : {dir / "model.pth", std::string("/dev/zero"), dir / "dir.pth"}) {
+  for (const std::string& path : {dir / "model.pth", std::string("/dev/zero"), dir / "dir.pth"}) {
     const Result m = run_limited("inspect " + path);
     EXPECT_EQ(m.code, 4) << path << ": " << m.output;
     EXPECT_NE(m.output.find("'" + path + "'"), std::string::npos) << m.output;

@@ -34,8 +34,8 @@ TEST(OptionList, HarmlessKeysPass) {
 }
 
 TEST(OptionList, FileWritingAndUnknownKeysAreRefused) {
-  for (const std::string bad : {"csv=/tmp/x.csv", "psy-rd=5:stats=/tmp/s", "analysis-save=a",
-                                "no-csv", "nocsv=1", "qpfile=q", "pools=8"}) {
+  for (const std::string& bad : {"csv=/tmp/x.csv", "psy-rd=5:stats=/tmp/s", "analysis-save=a",
+                                 "no-csv", "nocsv=1", "qpfile=q", "pools=8"}) {
     const std::string m = refusal(bad);
     EXPECT_NE(m.find("is not allowed"), std::string::npos) << bad << ": " << m;
   }
@@ -43,7 +43,7 @@ TEST(OptionList, FileWritingAndUnknownKeysAreRefused) {
 
 TEST(OptionList, QuotesEscapesAndBlanksAreRefused) {
   // av_get_token would unquote these into csv=...
-  for (const std::string bad : {"'csv'=/tmp/x", "psy-rd=1\\:csv=/tmp/x", " csv=x", "\"csv\"=x"}) {
+  for (const std::string& bad : {"'csv'=/tmp/x", "psy-rd=1\\:csv=/tmp/x", " csv=x", "\"csv\"=x"}) {
     const std::string m = refusal(bad);
     EXPECT_NE(m.find("not allowed"), std::string::npos) << bad << ": " << m;
   }

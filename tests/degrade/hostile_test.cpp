@@ -41,7 +41,7 @@ std::string error_of(const std::string& manifest, const std::string& name) {
 }
 
 TEST(HostileManifest, NamesThatLeaveTheOutputFolderAreRefused) {
-  for (const std::string name :
+  for (const std::string& name :
        {"../../x", "/tmp/x", "a/../../x", "..", ".", "a//b", "a\\\\..\\\\b", "./a", "a/", ""}) {
     std::string record = with("\"name\":\"a\"", "\"name\":\"" + name + "\"");
     std::string unescaped = name;  // the JSON text doubles backslashes
@@ -88,7 +88,7 @@ TEST(HostileManifest, NonUtf8NamesRoundTripLosslessly) {
 TEST(HostileManifest, AFifoOrDeviceIsRefusedNamingIt) {
   test::TempDir dir;
   ASSERT_EQ(::mkfifo((dir / "m.jsonl").c_str(), 0600), 0);
-  for (const std::string path : {dir / "m.jsonl", std::string("/dev/zero"), dir.path()}) {
+  for (const std::string& path : {dir / "m.jsonl", std::string("/dev/zero"), dir.path()}) {
     try {
       find_in_manifest(path, "a");
       ADD_FAILURE() << path;
