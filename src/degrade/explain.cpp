@@ -85,12 +85,21 @@ cv::Mat explain_sheet(const DegradeConfig& config, const std::string& image_path
   std::vector<Panel> panels;
   panels.push_back({fit(hq, cell), {"source HQ", fmt::format("{}x{}", hq.cols, hq.rows)}});
   int index = 0;
-  const PairOutput out =
-      make_pair(config, hq, alpha, seed, {}, [&](const StepRecord& r, const Pair& p) {
-        auto lines = wrap(fmt::format("{}. {}  ({}x{})", ++index, r.op, p.lq.cols, p.lq.rows),
-                          find_op(r.op), r.values);
-        panels.push_back({fit(p.lq, cell), std::move(lines)});
-      });
+  PairOutput out;
+  try {
+    out = make_pair(config, hq, alpha, seed, {}, [&](const StepRecord& r, const Pair& p) {
+      auto lines = wrap(fmt::format("{}. {}  ({}x{})", ++index, r.op, p.lq.cols, p.lq.rows),
+                        find_op(r.op), r.values);
+      panels.push_back({fit(p.lq, cell), std::move(lines)});
+    });
+  } catch (const Error& e) {
+    // An operator that cannot take this image (JPEG past 65500 px, say) is the image's problem,
+    // as in a batch job, where such an image is skipped: name it.
+    if (e.code() != ExitCode::kFailure) throw;
+    throw InputError("image '" + image_path + "': " + e.what());
+  } catch (const cv::Exception& e) {
+    throw InputError("image '" + image_path + "': " + e.what());
+  }
   panels.push_back({fit(out.hq, cell), {"HQ target (as written)"}});
 
   size_t max_lines = 0;
