@@ -17,7 +17,7 @@ const std::vector<Measure>& measures() {
       {"compression", "size of the deflated (PNG Sub-filtered) luma over its raw size; low: simple",
        D::kHigherIsBetter, 0.0, compression_ratio},
       {"blockiness", "mean luma step across the 8x8 grid over the step inside blocks; 1: none",
-       D::kLowerIsBetter, 1.5, grid_blockiness},
+       D::kLowerIsBetter, 1.3, grid_blockiness},
       {"sharpness", "variance of the luma's Laplacian; low: soft or blurred", D::kHigherIsBetter,
        20.0, laplacian_sharpness},
       {"shadows", "share of pixels with luma <= 4 (clipped shadows)", D::kLowerIsBetter, 0.5,

@@ -48,8 +48,10 @@ TEST_F(CurateCommand, WritesKeptImagesScoresAndThePage) {
   EXPECT_FALSE(fs::exists(out_ + "/images/flat.png"));  // no complexity
   EXPECT_EQ(lines(out_ + "/scores.jsonl"), 3u);
   EXPECT_EQ(lines(out_ + "/kept.txt"), 2u);
+  EXPECT_NE(test::read_file(out_ + "/scores.jsonl").find("\"complexity 0 < 2\""),
+            std::string::npos);
   const std::string page = test::read_file(out_ + "/index.html");
-  EXPECT_NE(page.find("complexity 0 < 2"), std::string::npos);
+  EXPECT_NE(page.find("complexity 0 \\u003c 2"), std::string::npos);  // '<' in <script>
   EXPECT_NE(page.find("thumbs/"), std::string::npos);
   EXPECT_EQ(page.find("{{"), std::string::npos);
   EXPECT_NE(r.output.find("3 images"), std::string::npos) << r.output;
