@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/progress.h"
 #include "pages/curate_page.h"
 #include "prep/measure.h"
@@ -34,7 +35,13 @@ void run_curate(CurateArgs& a) {
   a.o.progress = !a.no_progress && Progress::stderr_is_tty();
   if (a.no_page) a.o.thumb_size = 0;
   cv::setNumThreads(1);  // our threads are the parallelism; keeps `--threads N` honest
+  install_interrupt_handler();
   const prep::CurateResult r = prep::curate(a.o);
+  if (r.interrupted) exit_code_storage() = static_cast<int>(ExitCode::kInterrupted);
+  if (r.interrupted && r.records.empty()) {
+    spdlog::warn("interrupted while scoring: nothing written; run the same command again");
+    return;
+  }
 
   if (!a.no_page) {
     std::vector<pages::ScoreColumn> columns;
@@ -57,7 +64,10 @@ void run_curate(CurateArgs& a) {
              a.o.tile > 0 ? "tiles" : "entries", r.kept,
              a.o.dry_run ? " (dry run: nothing written)" : fmt::format(", {} written", r.written),
              r.unreadable ? fmt::format(", {} unreadable", r.unreadable) : "");
-  if (r.unreadable) exit_code_storage() = static_cast<int>(ExitCode::kSomeFailed);
+  if (r.interrupted)
+    spdlog::warn("interrupted: the images written are kept; run the same command again to resume");
+  else if (r.unreadable)
+    exit_code_storage() = static_cast<int>(ExitCode::kSomeFailed);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/progress.h"
 #include "io/image.h"
 #include "io/lazy_imgcodecs.h"
@@ -141,15 +142,19 @@ void keep_top_tiles(std::vector<Record>& records, int top) {
     alive[i]->reasons.push_back(fmt::format("not among the {} most complex tiles", top));
 }
 
-nlohmann::json to_json(const Record& r) {
-  nlohmann::json j;
+namespace {
+
+// Fields in a fixed order, scores in the table's (the file is read by people too).
+template <class Json>
+Json record_json(const Record& r) {
+  Json j;
   j["source"] = r.source;
   j["tile"] = r.tile;
   j["x"] = r.rect.x, j["y"] = r.rect.y, j["w"] = r.rect.width, j["h"] = r.rect.height;
-  nlohmann::json s = nlohmann::json::object();
+  Json s = Json::object();
   const auto& t = measures();
   for (size_t i = 0; i < t.size() && i < r.scores.size(); ++i)
-    s[t[i].name] = std::isfinite(r.scores[i]) ? nlohmann::json(r.scores[i]) : nlohmann::json();
+    s[t[i].name] = std::isfinite(r.scores[i]) ? Json(r.scores[i]) : Json();
   j["scores"] = s;
   j["kept"] = r.kept;
   j["reasons"] = r.reasons;
@@ -157,6 +162,12 @@ nlohmann::json to_json(const Record& r) {
   if (!r.output.empty()) j["output"] = r.output;
   if (!r.thumb.empty()) j["thumb"] = r.thumb;
   return j;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Record& r) {
+  return record_json<nlohmann::json>(r);
 }
 
 Record record_from_json(const nlohmann::json& j) {
@@ -181,7 +192,7 @@ Record record_from_json(const nlohmann::json& j) {
 
 void write_scores(const std::string& path, const std::vector<Record>& records) {
   std::string text;
-  for (const auto& r : records) text += to_json(r).dump() + "\n";
+  for (const auto& r : records) text += record_json<nlohmann::ordered_json>(r).dump() + "\n";
   io::write_file_atomic(path, text);
 }
 
@@ -229,6 +240,7 @@ CurateResult curate(const CurateOptions& o) {
   std::mutex bar_mutex;
   Progress bar("curate", static_cast<int64_t>(files.size()), o.progress, "images", "images");
   parallel_for(files.size(), threads, [&](size_t i) {
+    if (interrupted()) return;
     Scored& s = scored[i];
     const std::string& rel = files[i];
     io::Image img;
@@ -281,9 +293,13 @@ CurateResult curate(const CurateOptions& o) {
     bar.advance(1, 1);
   });
   bar.finish();
+  CurateResult result;
+  if (interrupted()) {  // the scores are incomplete: nothing to decide on, nothing written
+    result.interrupted = true;
+    return result;
+  }
 
   // Near-duplicates across the set.
-  CurateResult result;
   if (o.dedup) {
     std::vector<DedupItem> items;
     std::vector<size_t> which;
@@ -324,6 +340,7 @@ CurateResult curate(const CurateOptions& o) {
   if (!o.dry_run) {
     std::atomic<int> written{0};
     parallel_for(scored.size(), threads, [&](size_t i) {
+      if (interrupted()) return;  // what is written is whole: a rerun writes the rest
       const auto& recs = scored[i].records;
       std::vector<const Record*> todo;
       for (const auto& r : recs)
@@ -339,6 +356,7 @@ CurateResult curate(const CurateOptions& o) {
       }
     });
     result.written = written;
+    result.interrupted = interrupted();
   }
 
   for (auto& s : scored)

@@ -50,6 +50,9 @@ std::vector<Record> read_scores(const std::string& path);
 struct CurateResult {
   std::vector<Record> records;  // input order, then tile order (row-major)
   int images = 0, unreadable = 0, kept = 0, written = 0;
+  // SIGINT/SIGTERM (core/interrupt.h): while scoring, records is empty and nothing was written;
+  // while writing, scores.jsonl is whole and the images written are, a rerun writes the rest.
+  bool interrupted = false;
 };
 
 CurateResult curate(const CurateOptions& o);

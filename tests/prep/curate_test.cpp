@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
+#include "core/interrupt.h"
 #include "prep/dedup.h"
 #include "prep_test_util.h"
 #include "test_util.h"
@@ -192,6 +193,23 @@ TEST(Curate, UnreadableFilesAreCountedAndListed) {
   EXPECT_EQ(r.records[0].source, "broken.png");
   EXPECT_TRUE(r.records[0].scores.empty());
   EXPECT_NE(r.records[0].reasons.at(0).find("unreadable"), std::string::npos);
+}
+
+TEST(Curate, AnInterruptBeforeScoringWritesNothingAndARerunDoesItAll) {
+  DuplicateSet set;
+  prep::CurateOptions o;
+  o.input = set.dir / "in";
+  o.output = set.dir / "out";
+  request_interrupt();
+  const auto stopped = prep::curate(o);
+  clear_interrupt();
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_TRUE(stopped.records.empty());
+  EXPECT_FALSE(fs::exists(set.dir / "out/scores.jsonl"));
+  const auto r = prep::curate(o);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.records.size(), 6u);
+  EXPECT_TRUE(fs::exists(set.dir / "out/scores.jsonl"));
 }
 
 TEST(Scores, JsonlRoundTrips) {
