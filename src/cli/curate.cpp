@@ -100,7 +100,8 @@ void register_curate(CLI::App& app) {
                        m.threshold))
         ->group("Thresholds");
   }
-  cmd->add_flag("--no-thresholds", a.no_thresholds, "keep whatever the thresholds say (--top only)")
+  cmd->add_flag("--no-thresholds", a.no_thresholds,
+                "ignore the thresholds (keep by --top and duplicates only)")
       ->group("Thresholds");
   cmd->add_flag("--no-dedup", a.no_dedup, "keep near-duplicates");
   cmd->add_option("--dedup-bits", a.o.dedup_options.max_bits,

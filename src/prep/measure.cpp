@@ -14,7 +14,8 @@ const std::vector<Measure>& measures() {
   static const std::vector<Measure> table = {
       {"complexity", "mean Sobel gradient magnitude of the luma (levels per pixel); low: flat",
        D::kHigherIsBetter, 2.0, gradient_complexity},
-      {"compression", "size of the deflated (PNG Sub-filtered) luma over its raw size; low: simple",
+      {"compression",
+       "deflated size of the half-size luma (PNG Sub filter) over its raw size; low: simple",
        D::kHigherIsBetter, 0.0, compression_ratio},
       {"blockiness", "mean luma step across the 8x8 grid over the step inside blocks; 1: none",
        D::kLowerIsBetter, 1.3, grid_blockiness},
