@@ -204,3 +204,110 @@ TEST(Metrics, TheTrainersPsnrAndSsimEqualValidates) {
   EXPECT_TRUE(std::isinf(psnr(t(a), t(a), 0, false)));
   EXPECT_NEAR(ssim(t(a), t(a), 0, false), 1.0, 1e-12);
 }
+
+namespace {
+
+bool has_warning(const Warnings& w, const std::string& text) {
+  for (const auto& s : w)
+    if (s.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// dir/hq/<name>.png of w x h.
+void make_hq(const pf::test::TempDir& dir, const std::string& name, int w, int h, uint64_t seed) {
+  fs::create_directories(dir / "hq");
+  pf::test::write_png(dir / ("hq/" + name + ".png"), pf::test::textured_image(w, h, seed));
+}
+
+DatasetOptions hq_only(const pf::test::TempDir& dir, int64_t lq_size) {
+  DatasetOptions d = dataset(dir);
+  d.type = "otfdataset";
+  d.dataroot_lq.clear();
+  d.lq_size = lq_size;
+  return d;
+}
+
+std::shared_ptr<pf::degrade::DegradeConfig> cubic_x2() {
+  return std::make_shared<pf::degrade::DegradeConfig>(
+      pf::degrade::DegradeConfig::parse(pf::load_yaml_string(
+          "scale: 2\npipeline:\n  - resize: {to_target: true, algorithm: cubic}\n", "otf.yml")));
+}
+
+}  // namespace
+
+// Issue 26: HQ images smaller than the crop were padded with black, which became training
+// targets. They are left out, counted and named; when nothing fits the error gives the sizes.
+TEST(Sources, HqImagesSmallerThanTheCropAreLeftOutAndNamed) {
+  pf::test::TempDir dir;
+  make_hq(dir, "big0", 96, 80, 1);
+  make_hq(dir, "big1", 80, 96, 2);
+  make_hq(dir, "small", 60, 90, 3);  // 60 < 64, the HQ crop of lq_size 32 at x2
+  Warnings w;
+  const auto kept = list_pairs(hq_only(dir, 32), false, 2, 32, w);
+  ASSERT_EQ(kept.size(), 2u);
+  for (const auto& p : kept) EXPECT_EQ(p.gt.find("small"), std::string::npos);
+  ASSERT_TRUE(has_warning(w,
+                          "datasets.train: 1 of 3 HQ images are smaller than the 64x64 HQ "
+                          "crop (lq_size 32 x scale 2) and are left out"))
+      << w[0];
+  EXPECT_TRUE(has_warning(w, "small.png 60x90"));
+
+  // No image fits: the error says how large the crop is and what would fit.
+  try {
+    list_pairs(hq_only(dir, 64), false, 2, 64, w);
+    FAIL();
+  } catch (const pf::InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("datasets.train: no image is large enough for the 128x128 HQ crop (lq_size "
+                     "64 x scale 2): all 3 are smaller; the largest fits lq_size 40"),
+              std::string::npos)
+        << m;
+  }
+
+  // Every sample of what is kept is the image itself: no black border anywhere.
+  OtfSource src(kept, {32, 2, false, false}, cubic_x2(), std::make_shared<ImageStore>(0), "t");
+  for (uint64_t k = 0; k < 8; ++k) {
+    const auto s = src.sample({k, 1, static_cast<int64_t>(k)});
+    ASSERT_EQ(s.gt.sizes(), (std::vector<int64_t>{3, 64, 64}));
+    EXPECT_GT(s.gt.sum(0).min().item<double>(), 0.05) << k;  // textured_image has no black
+  }
+}
+
+// small_images: upscale keeps a small HQ image, upscaled until a crop fits (never padded).
+TEST(Sources, SmallImagesUpscaleFillsTheCrop) {
+  pf::test::TempDir dir;
+  make_hq(dir, "small", 50, 40, 4);
+  auto d = hq_only(dir, 32);
+  d.small_images = "upscale";
+  Warnings w;
+  const auto kept = list_pairs(d, false, 2, 32, w);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_TRUE(has_warning(w, "1 of 1 HQ images are smaller than the 64x64 HQ crop"));
+  OtfSource src(kept, {32, 2, false, false}, cubic_x2(), std::make_shared<ImageStore>(0), "t");
+  const auto s = src.sample({3, 1, 0});
+  ASSERT_EQ(s.gt.sizes(), (std::vector<int64_t>{3, 64, 64}));
+  EXPECT_GT(s.gt.sum(0).min().item<double>(), 0.05);
+}
+
+// Paired data: a pair whose LQ is smaller than lq_size is left out and named (it stopped the
+// whole dataset before); none large enough is an error with the sizes.
+TEST(Sources, PairsSmallerThanTheCropAreLeftOut) {
+  pf::test::TempDir dir;
+  make_pairs(dir, 2);  // LQ 32x24
+  const cv::Mat hq = pf::test::textured_image(20, 40, 9);
+  cv::Mat lq;
+  cv::resize(hq, lq, cv::Size(10, 20), 0, 0, cv::INTER_AREA);
+  pf::test::write_png(dir / "hq/thin.png", hq);
+  pf::test::write_png(dir / "lq/thin.png", lq);
+  Warnings w;
+  EXPECT_EQ(list_pairs(dataset(dir), true, 2, 16, w).size(), 2u);
+  EXPECT_TRUE(has_warning(w, "1 of 3 pairs are smaller than the 16x16 LQ crop (lq_size)"));
+  EXPECT_TRUE(has_warning(w, "thin.png 10x20"));
+  try {
+    list_pairs(dataset(dir), true, 2, 4000, w);  // the OOM case of the issue: refused, sized
+    FAIL();
+  } catch (const pf::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the largest fits lq_size 24"), std::string::npos)
+        << e.what();
+  }
+}
