@@ -348,7 +348,9 @@ CurateResult curate(const CurateOptions& o) {
       if (todo.empty()) return;
       const io::Image img = io::read_image((base / files[i]).string());
       for (const Record* r : todo) {
-        fs::create_directories((out / r->output).parent_path());
+        std::error_code ec;
+        fs::create_directories((out / r->output).parent_path(), ec);
+        if (ec) throw IoError((out / r->output).parent_path().string() + ": " + ec.message());
         const cv::Mat alpha = img.alpha.empty() ? cv::Mat() : img.alpha(r->rect);
         io::write_png_atomic((out / r->output).string(), img.rgb(r->rect), alpha,
                              img.bit_depth > 8 ? 16 : 8);
