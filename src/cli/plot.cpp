@@ -37,11 +37,16 @@ void run_plot(const PlotArgs& a) {
   const auto records = train::read_train_log(log);
   // Columns: iter, lr, then one loss per column; validation: iter, metric..., bicubic...
   std::set<std::string> loss_names, metric_names;
+  size_t train_records = 0, val_records = 0;
   for (const auto& r : records) {
-    if (r.value("event", "") == "train" && r.contains("losses"))
+    if (r.value("event", "") == "train" && r.contains("losses")) {
+      ++train_records;
       for (const auto& [k, v] : r["losses"].items()) loss_names.insert(k);
-    if (r.value("event", "") == "val" && r.contains("metrics"))
+    }
+    if (r.value("event", "") == "val" && r.contains("metrics")) {
+      ++val_records;
       for (const auto& [k, v] : r["metrics"].items()) metric_names.insert(k);
+    }
   }
   if (loss_names.empty()) throw InputError(log + ": no training records yet");
   const fs::path tmp = fs::temp_directory_path() / fmt::format("pairforge-plot-{}", ::getpid());
@@ -112,7 +117,8 @@ void run_plot(const PlotArgs& a) {
   fs::remove_all(tmp);
   if (rc != 0) throw Error(fmt::format("gnuplot failed (exit {}); is gnuplot-nox installed?", rc));
   if (!fs::exists(a.out)) throw IoError("gnuplot wrote no " + a.out);
-  spdlog::info("curves of {} training records written to {}", records.size(), a.out);
+  spdlog::info("curves of {} training records and {} validation records written to {}",
+               train_records, val_records, a.out);
 }
 
 }  // namespace
