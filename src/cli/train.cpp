@@ -19,6 +19,7 @@
 #include "train/data/datasets.h"
 #include "train/distributed.h"
 #include "train/launcher.h"
+#include "train/memory_estimate.h"
 #include "train/trainer.h"
 
 namespace pf::cli {
@@ -94,6 +95,10 @@ void run_train(const TrainArgs& a) {
   train::Warnings warnings = config.warnings;
   for (const auto& w : warnings) spdlog::warn("{}", w);
   warnings.clear();
+  // Everything a run reads is checked before anything starts: the files and folders the config
+  // names, the data (image sizes against the crop), the memory a step needs, then (--check) the
+  // pretrains and loss weights.
+  config.check_inputs();
   if (nproc > 1 && !a.check) {
     train::LaunchOptions lo;
     lo.nproc = nproc;
@@ -107,9 +112,20 @@ void run_train(const TrainArgs& a) {
   }
   train::TrainData data = train::make_train_data(config, warnings);
   for (const auto& w : warnings) spdlog::warn("{}", w);
+  {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int lt = a.loader_threads > 0 ? a.loader_threads
+                                  : static_cast<int>(config.train_sets[0].num_worker_per_gpu);
+    if (lt <= 0 || lt > cores) lt = cores;
+    const bool cuda = (a.device == "auto" || a.device.rfind("cuda", 0) == 0) &&
+                      config.num_gpu != "0" && torch::cuda::is_available();
+    train::check_memory(config, lt, !cuda, train::host_memory_limit());
+  }
   if (a.check) {
+    const auto loaded = train::check_models(config);
     fmt::print("{}: config and data are fine.\ntrain data: {}\nvalidation pairs: {}\n", a.config,
                data.describe, data.val.size());
+    for (const auto& l : loaded) fmt::print("{}\n", l);
     for (const auto& d : config.train_sets) {
       const std::string otf = train::otf_degradation_yaml(config, d);
       if (!otf.empty() && d.type == "realesrgandataset")
