@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <thread>
@@ -119,6 +120,9 @@ struct WorkItem {
   int64_t frame = -1;         // video frame number; -1 for stills
   cv::Mat rgb;                // the decoded video frame
   std::vector<cv::Mat> next;  // the frames that follow it
+  // Video frames: the job's source options and what the reader found and did with this video
+  // (fields, HDR, crop, SAR), as JSON for the record.
+  std::shared_ptr<const std::string> video_source;
 };
 
 class Job {
@@ -225,14 +229,17 @@ class Job {
                             Progress& progress) {
     try {
       io::VideoReader reader(video.path, selection_, source_);
+      auto record = nlohmann::json::parse(source_json_);
+      record["found"] = nlohmann::json::parse(reader.report().to_json());
+      const auto video_source = std::make_shared<const std::string>(record.dump());
       io::VideoFrame frame;
       std::vector<cv::Mat> following;
       while (!interrupted() && reader.next(frame, &following, context_frames_)) {
         ++counts_.video_frames;
         // Move the pixels out, so the reader decodes the next frame into fresh buffers: a
         // cv::Mat of the same size would otherwise be reused under a worker's feet.
-        WorkItem item{video.source, video.path, frame.index, std::move(frame.rgb),
-                      std::move(following)};
+        WorkItem item{video.source,         video.path,           frame.index,
+                      std::move(frame.rgb), std::move(following), video_source};
         frame = io::VideoFrame{};
         following = {};
         if (!queue.push(std::move(item))) break;
@@ -337,7 +344,7 @@ class Job {
     r.scale = config_.scale, r.alpha = config_.alpha, r.background = config_.background;
     r.depth = config_.depth;
     r.frame = item.frame;
-    if (item.frame >= 0) r.video_source = source_json_;
+    if (item.video_source) r.video_source = *item.video_source;
     std::vector<cv::Mat> next;
     for (const cv::Mat& f : item.next)
       if (f.size() == item.rgb.size()) next.push_back(f(crop));

@@ -21,6 +21,8 @@ constexpr double kCombedProgressive = 0.10;
 constexpr double kCombedAfterMatch = 0.15;
 // 3:2 pulldown repeats a field in two frames of five; 2:2 (PAL film) repeats none.
 constexpr double kRepeatedForDecimate = 0.12;
+// Two repeated fields in five frames, nearly all of them: 3:2 pulldown whatever else idet says.
+constexpr double kRepeatedCadence = 0.3;
 // Flagged repeats (soft telecine) on this share of frames: the coded frames are the film frames.
 constexpr double kSoftTelecine = 0.10;
 // Frames coded progressive are taken for interlaced only if idet finds this share combed.
@@ -117,7 +119,11 @@ FieldAnalysis decide_fields(const IdetCounts& before, const IdetCounts& after, i
     return a;
   }
   if (before.determined() < kMinDetermined || combed < kCombedProgressive) return a;
-  if (combed_after <= kCombedAfterMatch && combed_after < 0.5 * combed) {
+  // Telecine: field matching leaves (almost) nothing combed, or the 3:2 cadence's repeated
+  // fields show on their own (idet's combing verdicts after matching are swayed by the coding
+  // noise of interlaced encodes, its repeated-field verdicts much less).
+  const bool cadence = before.repeated_share() >= kRepeatedCadence;
+  if ((combed_after <= kCombedAfterMatch && combed_after < 0.5 * combed) || cadence) {
     a.mode = FieldMode::kIvtc;
     a.decimate = before.repeated_share() >= kRepeatedForDecimate;
     return a;

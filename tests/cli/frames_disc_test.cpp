@@ -166,6 +166,8 @@ TEST_F(FramesDisc, DegradeReadsAFolderOfVobAndMpgAndReplaysItsPairs) {
   while (std::getline(manifest, line)) {
     const auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j["video_source"]["crop"], "none");
+    EXPECT_EQ(j["video_source"]["found"]["fields"], "progressive");  // what the reader decided
+    EXPECT_EQ(j["video_source"]["found"]["sar"], "1:1");
     name = j["name"];
     ++records;
   }

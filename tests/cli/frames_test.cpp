@@ -45,8 +45,8 @@ TEST_F(FramesCommand, WritesEveryNthFrameAsNamedSixteenBitPng) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(out)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"clip_000000.png", "clip_000003.png", "clip_000006.png"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"clip_000000.png", "clip_000003.png",
+                                             "clip_000006.png", "frames.json"}));
   const io::Image img = io::read_image((out / "clip_000003.png").string());
   EXPECT_EQ(img.bit_depth, 16);
   EXPECT_LT(cv::norm(img.rgb, frame(3), cv::NORM_INF), 0.51 / 255);
@@ -56,7 +56,7 @@ TEST_F(FramesCommand, EightBitAndTimeRange) {
   const fs::path out = dir_ / "out8";
   ASSERT_EQ(run_frames(clip_ + " -o " + out.string() + " --start 0.5 --end 0.75 --depth 8"), 0);
   ASSERT_TRUE(fs::exists(out / "clip_000004.png"));
-  EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 2);
+  EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 3);  // + json
   EXPECT_EQ(io::read_image((out / "clip_000004.png").string()).bit_depth, 8);
 }
 
