@@ -1,7 +1,10 @@
 #include "core/yaml_util.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <unordered_map>
 
 #include "core/input_file.h"
@@ -60,9 +63,57 @@ struct Checker {
 };
 
 // One document, no duplicate keys, a bounded size once aliases are expanded.
+// Counts the parser's events without building nodes. yaml-cpp 0.7 can emit events without end on
+// some malformed flow collections (a fuzzed 6 KB config made it build nodes past 4 GB), so the
+// events are counted first, and the text refused, before any node is built.
+class EventBudget : public YAML::EventHandler {
+ public:
+  explicit EventBudget(size_t limit) : limit_(limit) {}
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    count(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnMapEnd() override {}
+  struct Exceeded {
+    YAML::Mark mark;
+  };
+
+ private:
+  void count(const YAML::Mark& m) {
+    if (++events_ > limit_) throw Exceeded{m};
+  }
+  size_t limit_, events_ = 0;
+};
+
 YAML::Node checked_document(const std::string& text, const std::string& name) {
   std::vector<YAML::Node> docs;
   try {
+    // A node takes at least one character of text, or two of a flow collection's punctuation;
+    // the slack covers implicit nulls.
+    EventBudget budget(2 * text.size() + 1024);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    try {
+      while (parser.HandleNextDocument(budget)) {
+      }
+    } catch (const EventBudget::Exceeded& e) {
+      throw ConfigError(name, e.mark.line + 1, e.mark.column + 1,
+                        "the YAML parser produces more nodes than the text can hold (malformed "
+                        "flow collection?)");
+    }
     docs = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(name, e.mark.line + 1, e.mark.column + 1, e.msg);
