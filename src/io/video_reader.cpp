@@ -106,6 +106,7 @@ struct VideoReader::State {
   std::string chain;
   bool soft_telecine = false, decimate = true, native = false, decoder_done = false;
   double soft_rate = 1;    // film frames per coded frame time under soft telecine
+  bool decimated = false;  // IVTC drops one frame in five
   int64_t feed_from = -1;  // input frames before this one are dropped (a cut's warm-up start)
   double out_fps = 25;
   SwsContext* rgb_sws = nullptr;
@@ -128,7 +129,7 @@ struct VideoReader::State {
     report.source_sar_den = dec->sample_aspect_ratio().den;
     report.transfer = transfer_name(dec->color_transfer());
     decide();
-    out_fps = dec->fps() * (report.fields.rfind("ivtc (3:2", 0) == 0 ? 0.8 : soft_rate);
+    out_fps = dec->fps() * (decimated ? 0.8 : soft_rate);
     report.fps_out = out_fps;
     if (sel.start_s > 0) start_at(sel.start_s);
   }
@@ -153,6 +154,7 @@ struct VideoReader::State {
       parts.push_back("fieldmatch=order=auto:combmatch=full");
       parts.push_back("bwdif=mode=send_frame:parity=auto:deint=interlaced");
       if (decimate) parts.push_back("decimate");
+      decimated = decimate;
       report.fields = decimate ? "ivtc (3:2 pulldown: field matching, decimation)"
                                : "ivtc (2:2: field matching)";
     } else if (fields == FieldMode::kDeinterlace) {
@@ -238,7 +240,7 @@ struct VideoReader::State {
   void start_at(double start_s) {
     const int64_t first = std::max<int64_t>(0, std::llround(start_s * dec->fps()));
     int64_t from = first;
-    if (chain.find("decimate") != std::string::npos)
+    if (decimated)
       from = std::max<int64_t>(0, (first / 5 - 1) * 5);
     else if (!chain.empty())
       from = std::max<int64_t>(0, first - 3);
